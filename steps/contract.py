@@ -1,0 +1,114 @@
+"""The contract between the state machine (workflow/) and the Lambda steps (steps/).
+
+The state machine builds each Lambda's event from the execution context, the
+execution input and a ``settings`` object rendered from config.yaml into the
+definition; so a config change only ever updates the state machine, never the
+Lambda code. Results are small and of constant size: image lists live in S3.
+
+Also here: the feature group's schema, which the deployer creates and
+UpdateFeatureStore writes, and the meaning of a record's ``status``.
+"""
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class ExecutionContext(TypedDict):
+    """From the Step Functions context object ($$.Execution)."""
+
+    id: str  # execution ARN
+    name: str
+    start_time: str  # ISO 8601
+
+
+class CheckMissingLabelsSettings(TypedDict):
+    bucket: str
+    raw_prefix: str
+    image_extensions: list[str]  # lower-case, with the dot: [".jpg", ".png"]
+    work_prefix: str
+    feature_group_name: str
+    athena_workgroup: str
+    athena_output_uri: str  # s3://bucket/<work_prefix>athena/
+    max_images_per_run: int
+    job_name_prefix: str
+    kms_key_arn: str | None
+
+
+class CheckMissingLabelsEvent(TypedDict):
+    execution: ExecutionContext
+    input: dict[str, Any]  # the execution input; see EXECUTION_INPUT_KEYS
+    settings: CheckMissingLabelsSettings
+
+
+class CheckMissingLabelsResult(TypedDict):
+    images_found: int
+    already_labeled: int
+    missing: int
+    selected: int  # sent to labeling in this run
+    backlog: int  # missing - selected: left for later runs
+    max_images: int  # the cap in force for this run
+    run_id: str
+    manifest_uri: str | None  # s3://.../runs/<run_id>/input.manifest; None when selected == 0
+    labeling_job_name: str
+    verification_job_name: str
+    labeling_output_uri: str  # s3://.../runs/<run_id>/labeling/
+    verification_output_uri: str  # s3://.../runs/<run_id>/verification/
+
+
+class UpdateFeatureStoreSettings(TypedDict):
+    feature_group_name: str
+    label_attribute: str  # the labeling job's LabelAttributeName
+    verification_attribute: str  # the verification job's LabelAttributeName
+    approved_index: int  # verification class index meaning "label correct" (0)
+    max_concurrency: int  # BatchWriteRecord calls in flight
+
+
+class UpdateFeatureStoreEvent(TypedDict):
+    execution: ExecutionContext
+    manifest_uri: str  # the verification job's OutputDatasetS3Uri
+    labeling_job_name: str
+    verification_job_name: str
+    settings: UpdateFeatureStoreSettings
+
+
+class UpdateFeatureStoreResult(TypedDict):
+    lines_read: int
+    approved: int
+    rejected: int
+    unlabeled: int  # lines with failure-reason: not labeled or not verified
+    written: int
+    seconds: float
+
+
+# Optional keys of the execution input (an execution started with {} uses none).
+EXECUTION_INPUT_KEYS = {
+    "max_images": "int from 1 to settings.max_images_per_run: cap this run (a trial run)",
+}
+
+# Errors the steps raise on purpose; the state machine names them in its Fail states.
+INVALID_INPUT_ERROR = "InvalidExecutionInput"
+WRITE_FAILED_ERROR = "FeatureStoreWriteFailed"
+MANIFEST_ERROR = "ManifestError"
+
+STATUS_APPROVED = "APPROVED"
+STATUS_REJECTED = "REJECTED"
+
+RECORD_IDENTIFIER = "image_uri"
+EVENT_TIME = "event_time"  # ISO 8601 UTC with milliseconds: 2026-11-29T15:05:45.123Z
+
+# (feature name, Feature Store type) in the order of the feature group definition.
+FEATURE_DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("image_uri", "String"),
+    ("event_time", "String"),
+    ("status", "String"),  # APPROVED | REJECTED
+    ("width", "Integral"),
+    ("height", "Integral"),
+    ("depth", "Integral"),
+    ("annotations", "String"),  # JSON list of {class_id, left, top, width, height}
+    ("class_map", "String"),  # JSON object {"0": "scratch"}
+    ("box_count", "Integral"),
+    ("labeling_job", "String"),
+    ("verification_job", "String"),
+    ("verification_confidence", "Fractional"),
+    ("worker_feedback", "String"),  # JSON list of comments
+)
