@@ -158,6 +158,16 @@ def ground_truth_policy(ctx: PolicyContext) -> dict:
     return _policy(*statements, *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
 
+def feature_store_policy(ctx: PolicyContext) -> dict:
+    """The role Feature Store assumes to write the offline store into our bucket."""
+    prefix = ctx.cfg.feature_store.offline_store_prefix
+    statements = [
+        _statement("WriteOfflineStore", ["s3:PutObject", "s3:PutObjectAcl"], [_objects(ctx, prefix)]),
+        _statement("CheckBucketAcl", ["s3:GetBucketAcl"], [_bucket(ctx)]),
+    ]
+    return _policy(*statements, *_kms_statements(ctx, ["kms:Encrypt", "kms:GenerateDataKey"]))
+
+
 def state_machine_policy(ctx: PolicyContext) -> dict:
     """The state machine: invoke its two functions, run its labeling jobs, pass the GT role."""
     functions = [ctx.arn("lambda", f"function:{name}") for name in (ctx.check_function_name, ctx.update_function_name)]
@@ -192,5 +202,6 @@ def role_documents(ctx: PolicyContext) -> dict[str, RoleDocuments]:
         "check_lambda": RoleDocuments(trust_policy("lambda.amazonaws.com", ctx), check_function_policy(ctx)),
         "update_lambda": RoleDocuments(trust_policy("lambda.amazonaws.com", ctx), update_function_policy(ctx)),
         "ground_truth": RoleDocuments(trust_policy("sagemaker.amazonaws.com", ctx), ground_truth_policy(ctx)),
+        "feature_store": RoleDocuments(trust_policy("sagemaker.amazonaws.com", ctx), feature_store_policy(ctx)),
         "scheduler": RoleDocuments(trust_policy("scheduler.amazonaws.com", ctx), scheduler_policy(ctx)),
     }

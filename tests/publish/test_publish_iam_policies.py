@@ -1,0 +1,102 @@
+"""The generated IAM documents are least privilege (issue: security)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from publish.iam_policies import WILDCARD_RESOURCE_ACTIONS, PolicyContext, role_documents
+from workflow.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _context(cfg) -> PolicyContext:
+    return PolicyContext(
+        cfg=cfg, account_id="111122223333",
+        check_function_name="scratch-labeling-check-missing-labels",
+        update_function_name="scratch-labeling-update-feature-store",
+        state_machine_name="scratch-labeling",
+        ground_truth_role_arn="arn:aws:iam::111122223333:role/scratch-labeling-ground-truth",
+    )
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(ROOT / "config.yaml")
+
+
+def _statements(documents):
+    for role, docs in documents.items():
+        for statement in docs.policy["Statement"]:
+            yield role, statement
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_wildcard_actions(cfg):
+    for role, statement in _statements(role_documents(_context(cfg))):
+        for action in _as_list(statement["Action"]):
+            assert "*" not in action, f"{role}: wildcard action {action}"
+
+
+def test_wildcard_resources_only_for_actions_without_resource_level_permissions(cfg):
+    for role, statement in _statements(role_documents(_context(cfg))):
+        if "*" in _as_list(statement["Resource"]):
+            extra = set(_as_list(statement["Action"])) - WILDCARD_RESOURCE_ACTIONS
+            assert not extra, f"{role}: {sorted(extra)} granted on every resource"
+
+
+def test_pass_role_only_for_ground_truth_role_and_only_to_sagemaker(cfg):
+    ctx = _context(cfg)
+    grants = [(role, s) for role, s in _statements(role_documents(ctx)) if "iam:PassRole" in _as_list(s["Action"])]
+    assert [role for role, _ in grants] == ["state_machine"]
+    statement = grants[0][1]
+    assert statement["Resource"] == [ctx.ground_truth_role_arn]
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_s3_access_stays_inside_the_pipeline_prefixes(cfg):
+    bucket = f"arn:aws:s3:::{cfg.storage.bucket}"
+    allowed = (cfg.storage.raw_prefix, cfg.storage.work_prefix, cfg.feature_store.offline_store_prefix)
+    for role, statement in _statements(role_documents(_context(cfg))):
+        for resource in _as_list(statement["Resource"]):
+            if not resource.startswith("arn:aws:s3"):
+                continue
+            if resource == bucket:
+                continue
+            key_pattern = resource.removeprefix(bucket + "/")
+            assert key_pattern.startswith(allowed), f"{role}: {resource} is outside the pipeline's prefixes"
+            assert key_pattern != "*", f"{role}: whole bucket {resource}"
+        if statement["Action"] == ["s3:ListBucket"]:
+            assert "s3:prefix" in statement["Condition"]["StringLike"], f"{role}: unrestricted listing"
+
+
+def test_labeling_jobs_are_limited_to_the_job_name_prefix(cfg):
+    docs = role_documents(_context(cfg))
+    statement = next(s for s in docs["state_machine"].policy["Statement"] if s["Sid"] == "RunPipelineLabelingJobs")
+    assert statement["Resource"] == [f"arn:aws:sagemaker:{cfg.pipeline.region}:111122223333:labeling-job/{cfg.pipeline.job_name_prefix}-*"]
+
+
+def test_each_role_trusts_one_service_from_this_account(cfg):
+    expected = {
+        "state_machine": "states.amazonaws.com", "check_lambda": "lambda.amazonaws.com",
+        "update_lambda": "lambda.amazonaws.com", "ground_truth": "sagemaker.amazonaws.com",
+        "feature_store": "sagemaker.amazonaws.com", "scheduler": "scheduler.amazonaws.com",
+    }
+    for role, docs in role_documents(_context(cfg)).items():
+        (statement,) = docs.trust["Statement"]
+        assert statement["Principal"] == {"Service": expected[role]}
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+
+
+def test_kms_key_is_granted_only_when_configured(cfg):
+    docs = role_documents(_context(cfg))
+    assert not any("kms:" in a for _, s in _statements(docs) for a in _as_list(s["Action"]))
+    key = f"arn:aws:kms:{cfg.pipeline.region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with_key = replace(cfg, storage=replace(cfg.storage, kms_key_arn=key))
+    kms = [s for _, s in _statements(role_documents(_context(with_key))) if s["Sid"] == "UseTheKmsKey"]
+    assert kms and all(s["Resource"] == [key] for s in kms)
