@@ -1,0 +1,220 @@
+"""The rendered definition: valid ASL, every state reachable, the contract with the
+Lambda steps, retries and catches on every task, the polling loop, the state size."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from statelint.config import Config
+from statelint.linter import Linter
+
+from steps import contract, naming
+from workflow import graph, polling
+from workflow.graph import render_definition
+from workflow.resources import ResourceArns
+
+
+@pytest.fixture(scope="module")
+def definition(cfg, arns):
+    return render_definition(cfg, arns)
+
+
+def _targets(state: dict) -> list[str]:
+    targets = [state[key] for key in ("Next", "Default") if key in state]
+    targets += [choice["Next"] for choice in state.get("Choices", [])]
+    targets += [catch["Next"] for catch in state.get("Catch", [])]
+    return targets
+
+
+def _reachable(definition: dict) -> set[str]:
+    seen, todo = set(), [definition["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_targets(definition["States"][name]))
+    return seen
+
+
+def test_statelint_accepts_every_variant(variant):
+    problems = Linter.validate(json.dumps(render_definition(variant, ResourceArns.placeholder(variant))), Config())
+    assert problems == []
+
+
+def test_every_state_is_reachable_and_every_target_exists(definition):
+    states = definition["States"]
+    for name, state in states.items():
+        for target in _targets(state):
+            assert target in states, f"{name} -> missing state {target}"
+    assert _reachable(definition) == set(states)
+    print(f"states: {len(states)}")
+
+
+def test_terminal_states(definition):
+    states = definition["States"]
+    succeed = {name for name, s in states.items() if s["Type"] == "Succeed"}
+    assert succeed == {"Nothing to label", "Done"}
+    for name, state in states.items():
+        if state["Type"] not in ("Succeed", "Fail", "Choice"):
+            assert "Next" in state, f"{name} ends the execution without a Succeed/Fail state"
+
+
+def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
+    states = definition["States"]
+    tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
+    assert len(tasks) == 10
+    for name, task in tasks.items():
+        retried = {error for retry in task["Retry"] for error in retry["ErrorEquals"]}
+        assert retried and not retried & {"States.ALL", "States.TaskFailed"}, name
+        assert not any("Validation" in error for error in retried), name
+        assert all(retry["BackoffRate"] > 1 for retry in task["Retry"]), name
+        catch_all = task["Catch"][-1]
+        assert catch_all["ErrorEquals"] == ["States.ALL"] and catch_all["ResultPath"] == "$.error"
+        fail = states[catch_all["Next"]]
+        assert catch_all["Next"] == f"{name} failed" and fail["Type"] == "Fail"
+        assert fail["ErrorPath"] == "$.error.Error"
+        assert fail["CausePath"].startswith(f"States.Format('{name} failed with {{}}: {{}}'")
+        if "lambda:invoke" in task["Resource"]:
+            assert retried == set(graph.LAMBDA_TRANSIENT_ERRORS)
+        else:
+            assert retried == set(graph.SAGEMAKER_TRANSIENT_ERRORS)
+
+
+def test_check_missing_labels_event_matches_the_contract(definition, cfg):
+    check = definition["States"][definition["StartAt"]]
+    assert check["Resource"] == "arn:aws:states:::lambda:invoke"
+    payload = check["Parameters"]["Payload"]
+    assert set(payload) == {"execution", "input.$", "settings"}
+    assert {key.removesuffix(".$") for key in payload} == set(contract.CheckMissingLabelsEvent.__annotations__)
+    assert payload["input.$"] == "$"
+    assert {k.removesuffix(".$") for k in payload["execution"]} == set(contract.ExecutionContext.__annotations__)
+    assert set(payload["settings"]) == set(contract.CheckMissingLabelsSettings.__annotations__)
+    assert payload["settings"]["athena_output_uri"] == f"s3://{cfg.storage.bucket}/{cfg.storage.work_prefix}athena/"
+    selected = check["ResultSelector"]["check"]
+    assert {k.removesuffix(".$") for k in selected} == set(contract.CheckMissingLabelsResult.__annotations__)
+    assert check["ResultPath"] == "$"  # the execution input is not carried on
+    invalid = check["Catch"][0]
+    assert invalid["ErrorEquals"] == [contract.INVALID_INPUT_ERROR]
+    reader = definition["States"][invalid["Next"]]
+    assert reader["Parameters"] == {"cause.$": "States.StringToJson($.error.Cause)"}
+    fail = definition["States"][reader["Next"]]
+    assert fail == {"Type": "Fail", "Error": "InvalidExecutionInput", "CausePath": "$.invalid_input.cause.errorMessage"}
+
+
+def test_nothing_selected_succeeds_at_once(definition):
+    choice = definition["States"][definition["States"][definition["StartAt"]]["Next"]]
+    assert choice["Choices"] == [{"Variable": "$.check.selected", "NumericEquals": 0, "Next": "Nothing to label"}]
+    assert choice["Default"] == "Start labeling job"
+
+
+def test_update_feature_store_event_matches_the_contract(definition):
+    update = definition["States"]["Update feature store"]
+    payload = update["Parameters"]["Payload"]
+    assert {key.removesuffix(".$") for key in payload} == set(contract.UpdateFeatureStoreEvent.__annotations__)
+    assert payload["manifest_uri.$"] == "$.verification_output.manifest_uri"
+    assert set(payload["settings"]) == set(contract.UpdateFeatureStoreSettings.__annotations__)
+    assert payload["settings"]["approved_index"] == 0 and payload["settings"]["max_concurrency"] == 8
+    assert {k.removesuffix(".$") for k in update["ResultSelector"]} == set(contract.UpdateFeatureStoreResult.__annotations__)
+    assert update["ResultPath"] == "$.update"
+    assert update["Next"] == "Summarize"
+
+
+def test_create_tasks_resume_polling_on_resource_in_use(definition):
+    for title, noun in (("Labeling", "labeling"), ("Verification", "verification")):
+        start = definition["States"][f"Start {noun} job"]
+        assert start["Resource"] == "arn:aws:states:::sagemaker:createLabelingJob"
+        assert start["Catch"][0] == {
+            "ErrorEquals": graph.RESOURCE_IN_USE_ERRORS,
+            "ResultPath": "$.error",
+            "Next": f"{title}: start polling",
+        }
+        assert start["Next"] == f"{title}: start polling"
+
+
+@pytest.mark.parametrize("title", ["Labeling", "Verification"])
+def test_poll_loop_is_wait_task_choice_pass(definition, cfg, title):
+    states = definition["States"]
+    schedule = polling.wait_schedule(cfg.polling)
+    start = states[f"{title}: start polling"]
+    assert start["Result"] == {"round": 0, "seconds": schedule[0]} and start["ResultPath"] == "$.poll"
+    wait_name = start["Next"]
+    wait = states[wait_name]
+    assert wait["Type"] == "Wait" and wait["SecondsPath"] == "$.poll.seconds"
+    describe = states[wait["Next"]]
+    assert describe["Type"] == "Task" and describe["Resource"] == graph.DESCRIBE_LABELING_JOB_RESOURCE
+    assert describe["ResultSelector"] == {"Status.$": "$.LabelingJobStatus", "LabelCounters.$": "$.LabelCounters"}
+    choice = states[describe["Next"]]
+    assert choice["Type"] == "Choice"
+    advance = states[choice["Default"]]
+    assert advance["Type"] == "Pass" and advance["Next"] == wait_name
+    waits = ", ".join(map(str, schedule))
+    assert advance["Parameters"] == {
+        "round.$": "States.MathAdd($.poll.round, 1)",
+        "seconds.$": f"States.ArrayGetItem(States.Array({waits}), States.MathAdd($.poll.round, 1))",
+    }
+    # History events per state type in a standard execution: Task 5, the others 2.
+    cost = {"Task": 5, "Wait": 2, "Choice": 2, "Pass": 2}
+    loop = [wait, describe, choice, advance]
+    assert sum(cost[state["Type"]] for state in loop) == polling.EVENTS_PER_POLL_ROUND
+    # Outside the loop: create Task, start-polling Pass, the deciding Choice, output describe Task.
+    fixed = [states[f"Start {title.lower()} job"], start, choice, states[f"{title}: get output manifest"]]
+    assert sum(cost[state["Type"]] for state in fixed) <= polling.EVENTS_PER_JOB_FIXED
+    by_next = {c["Next"]: c for c in choice["Choices"]}
+    assert by_next[wait_name] == {"Variable": "$.poll.round", "NumericGreaterThanEquals": len(schedule) - 1, "Next": wait_name}
+    outcomes = {states[c["Next"]]["Type"] + ":" + c["Next"] for c in choice["Choices"]}
+    assert f"Fail:{title}: nothing labeled" in outcomes
+    assert f"Fail:{title} job stopped" in outcomes
+    assert f"Task:{title}: get failure reason" in outcomes
+    assert f"Task:{title}: get output manifest" in outcomes
+    # "Completed with nothing labeled" is tested before "Completed".
+    first, second = choice["Choices"][0], choice["Choices"][1]
+    assert first["Next"] == f"{title}: nothing labeled"
+    assert {"Variable": "$.job.LabelCounters.TotalLabeled", "NumericEquals": 0} in first["And"]
+    assert second == {"Variable": "$.job.Status", "StringEquals": "Completed", "Next": f"{title}: get output manifest"}
+    reason = states[f"{title}: get failure reason"]
+    assert reason["ResultSelector"] == {"reason.$": "$.FailureReason"}
+    assert "$.job_failure.reason" in states[reason["Next"]]["CausePath"]
+    output = states[f"{title}: get output manifest"]
+    assert output["ResultSelector"] == {"manifest_uri.$": "$.LabelingJobOutput.OutputDatasetS3Uri"}
+
+
+def test_verification_follows_labeling_and_update_follows_verification(definition):
+    states = definition["States"]
+    assert states["Labeling: get output manifest"]["Next"] == "Start verification job"
+    assert states["Labeling: get output manifest"]["ResultPath"] == "$.labeling_output"
+    assert states["Verification: get output manifest"]["Next"] == "Update feature store"
+    assert states["Verification: get output manifest"]["ResultPath"] == "$.verification_output"
+
+
+def _longest_state(cfg) -> dict:
+    """The largest state the execution can hold, every field at its maximal length."""
+    run = "x" * (naming.MAX_JOB_NAME_LENGTH - 4)  # job name = run + "-lbl": at most 63 characters
+    job_name = run + "-vfy"
+    base = f"s3://{cfg.storage.bucket}/{naming.run_prefix(cfg.storage.work_prefix, run)}"
+    longest_uri = f"{base}verification/{job_name}/manifests/output/output.manifest"
+    count = 10**12  # 13 digits: far beyond any image count
+    check = {field: count for field in ("images_found", "already_labeled", "missing", "selected", "backlog", "max_images")}
+    check.update(run_id=run, manifest_uri=longest_uri, labeling_job_name=job_name, verification_job_name=job_name,
+                 labeling_output_uri=longest_uri, verification_output_uri=longest_uri)
+    counters = {name: count for name in ("TotalLabeled", "HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled")}
+    return {
+        "check": check,
+        "poll": {"round": polling.MAX_WAIT_STEPS, "seconds": 86400},
+        "job": {"Status": "Initializing", "LabelCounters": counters},
+        "labeling_output": {"manifest_uri": longest_uri},
+        "verification_output": {"manifest_uri": longest_uri},
+        "update": {field: count for field in ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")},
+        # A caught ResourceInUse: error name and a service message of up to 1,000 characters.
+        "error": {"Error": "SageMaker.ResourceInUseException", "Cause": "c" * 1000},
+    }
+
+
+def test_state_payload_is_small_and_constant(cfg, definition):
+    state = _longest_state(cfg)
+    # Every top-level key the definition writes is in the bound (job_failure and
+    # invalid_input only occur on the way to a Fail state, replacing nothing larger).
+    written = {s["ResultPath"].split(".")[1] for s in definition["States"].values() if s.get("ResultPath") not in (None, "$")}
+    assert written - {"job_failure", "invalid_input"} <= set(state)
+    size = len(json.dumps(state).encode())
+    print(f"state size bound: {size} bytes")
+    assert size < 4096

@@ -1,0 +1,388 @@
+"""The labeling state machine, built with the ``stepfunctions`` SDK from the config.
+
+Check missing labels (Lambda) -> anything to label? -> labeling job (native
+createLabelingJob, then a Wait/describe/Choice/Pass polling loop with a growing
+wait) -> verification job over the labeling output (same loop) -> update the
+feature store (Lambda) -> a compact summary. Every task retries transient
+errors with backoff and catches everything else into a Fail state that names
+the step. The state stays small whatever the number of images: image lists
+live in S3 manifests, the state only carries counts, names and URIs.
+
+State layout: ``$.check`` (CheckMissingLabels result), ``$.poll`` (round and
+next wait), ``$.job`` (status and counters of the job being polled),
+``$.labeling_output`` / ``$.verification_output`` (output manifest URIs),
+``$.job_failure``, ``$.update`` (UpdateFeatureStore result), ``$.error``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from stepfunctions.steps import Catch, Choice, ChoiceRule, Graph, Pass, Retry, Succeed, Wait
+from stepfunctions.steps.states import State
+
+from steps import contract
+from workflow import job_requests
+from workflow.config import PipelineConfig
+from workflow.polling import wait_schedule
+from workflow.resources import ResourceArns, athena_output_uri
+from workflow.sdk_ext import Fail, LambdaStep, Task, Workflow
+
+CREATE_LABELING_JOB_RESOURCE = "arn:aws:states:::sagemaker:createLabelingJob"
+DESCRIBE_LABELING_JOB_RESOURCE = "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob"
+
+LAMBDA_TRANSIENT_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+# Throttling and service-side errors of SageMaker. The optimized integration
+# reports service errors as "SageMaker.AmazonSageMakerException" (the name AWS's
+# own examples retry); the aws-sdk integration reports unmodelled errors
+# (throttling among them) as "SageMaker.SageMakerException". Modelled client
+# errors (ResourceNotFound, ResourceLimitExceeded, ResourceInUse) are not retried.
+SAGEMAKER_TRANSIENT_ERRORS = [
+    "SageMaker.ThrottlingException",
+    "SageMaker.AmazonSageMakerException",
+    "SageMaker.SageMakerException",
+    "ThrottlingException",
+]
+# A retried createLabelingJob whose first attempt did create the job gets
+# ResourceInUse: job names are unique per execution, so the job is ours.
+# Assumed names: the optimized integration's "SageMaker.ResourceInUseException"
+# (like its documented "SageMaker.ResourceLimitExceededException"), and the
+# bare "SageMaker.ResourceInUse" in case the code is passed through unchanged.
+RESOURCE_IN_USE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.ResourceInUse"]
+
+LAMBDA_MAX_CONCURRENCY = 8
+APPROVED_INDEX = 0
+
+CHECK_RESULT_FIELDS = (
+    "images_found",
+    "already_labeled",
+    "missing",
+    "selected",
+    "backlog",
+    "max_images",
+    "run_id",
+    "manifest_uri",
+    "labeling_job_name",
+    "verification_job_name",
+    "labeling_output_uri",
+    "verification_output_uri",
+)
+UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")
+
+EXECUTION_CONTEXT = {
+    "id.$": "$$.Execution.Id",
+    "name.$": "$$.Execution.Name",
+    "start_time.$": "$$.Execution.StartTime",
+}
+
+NAME_CHECK = "Check missing labels"
+NAME_UPDATE = "Update feature store"
+
+
+def _lambda_retry() -> Retry:
+    return Retry(error_equals=LAMBDA_TRANSIENT_ERRORS, interval_seconds=2, max_attempts=6, backoff_rate=2.0)
+
+
+def _sagemaker_retry() -> Retry:
+    return Retry(error_equals=SAGEMAKER_TRANSIENT_ERRORS, interval_seconds=5, max_attempts=6, backoff_rate=2.0)
+
+
+def _format(template: str, *paths: str) -> str:
+    """A ``States.Format`` call: ``template`` with one ``{}`` per path, escaped for ASL."""
+    if template.count("{}") != len(paths):
+        raise ValueError(f"template {template!r} needs {template.count('{}')} paths, got {len(paths)}")
+    pieces = [
+        piece.replace("\\", "\\\\").replace("'", "\\'").replace("{", "\\{").replace("}", "\\}")
+        for piece in template.split("{}")
+    ]
+    return f"States.Format('{'{}'.join(pieces)}', {', '.join(paths)})"
+
+
+def _step_failed(step_name: str) -> Fail:
+    """The Fail state a task's catch-all leads to: names the step, keeps the error."""
+    return Fail(
+        f"{step_name} failed",
+        error_path="$.error.Error",
+        cause_path=_format(f"{step_name} failed with {{}}: {{}}", "$.error.Error", "$.error.Cause"),
+    )
+
+
+def _catch_all(task: State, step_name: str) -> Fail:
+    fail = _step_failed(step_name)
+    task.add_catch(Catch(error_equals=["States.ALL"], next_step=fail, result_path="$.error"))
+    return fail
+
+
+def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """``settings`` of the CheckMissingLabels event (steps/contract.py)."""
+    settings: contract.CheckMissingLabelsSettings = {
+        "bucket": cfg.storage.bucket,
+        "raw_prefix": cfg.storage.raw_prefix,
+        "image_extensions": list(cfg.storage.image_extensions),
+        "work_prefix": cfg.storage.work_prefix,
+        "feature_group_name": cfg.feature_store.feature_group_name,
+        "athena_workgroup": cfg.feature_store.athena_workgroup,
+        "athena_output_uri": athena_output_uri(cfg),
+        "max_images_per_run": cfg.labeling.max_images_per_run,
+        "job_name_prefix": cfg.pipeline.job_name_prefix,
+        "kms_key_arn": cfg.storage.kms_key_arn,
+    }
+    return dict(settings)
+
+
+def update_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """``settings`` of the UpdateFeatureStore event (steps/contract.py)."""
+    settings: contract.UpdateFeatureStoreSettings = {
+        "feature_group_name": cfg.feature_store.feature_group_name,
+        "label_attribute": cfg.labeling.label_attribute,
+        "verification_attribute": cfg.verification.label_attribute,
+        "approved_index": APPROVED_INDEX,
+        "max_concurrency": LAMBDA_MAX_CONCURRENCY,
+    }
+    return dict(settings)
+
+
+@dataclass(frozen=True)
+class _JobStage:
+    """What differs between the labeling and the verification stage."""
+
+    title: str  # "Labeling" / "Verification"
+    noun: str  # "labeling job" / "verification job"
+    request: dict[str, Any]
+    name_path: str
+    output_result_path: str
+    empty_message: str  # Format template with {} for job name and unlabeled count
+
+
+def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State:
+    """Start a Ground Truth job and poll it to completion; returns the first state.
+
+    Loop per round: Wait -> describe (Task) -> Choice -> Pass that advances
+    the wait (skipped once the wait is at its cap) -> Wait.
+    """
+    title, noun = stage.title, stage.noun
+    start_name = f"Start {noun}"
+    start = Task(start_name, resource=CREATE_LABELING_JOB_RESOURCE, parameters=stage.request, result_path=None)
+    start.add_retry(_sagemaker_retry())
+
+    start_polling = Pass(f"{title}: start polling", result={"round": 0, "seconds": schedule[0]}, result_path="$.poll")
+    wait = Wait(f"{title}: wait", seconds_path="$.poll.seconds")
+    describe_name = f"{title}: check status"
+    describe = Task(
+        describe_name,
+        resource=DESCRIBE_LABELING_JOB_RESOURCE,
+        parameters={"LabelingJobName.$": stage.name_path},
+        result_selector={"Status.$": "$.LabelingJobStatus", "LabelCounters.$": "$.LabelCounters"},
+        result_path="$.job",
+    )
+    describe.add_retry(_sagemaker_retry())
+    status = Choice(f"{title}: status?")
+    waits = ", ".join(str(seconds) for seconds in schedule)
+    advance = Pass(
+        f"{title}: next wait",
+        parameters={
+            "round.$": "States.MathAdd($.poll.round, 1)",
+            "seconds.$": f"States.ArrayGetItem(States.Array({waits}), States.MathAdd($.poll.round, 1))",
+        },
+        result_path="$.poll",
+    )
+
+    nothing_labeled = Fail(
+        f"{title}: nothing labeled",
+        error=f"{title}NothingLabeled",
+        cause_path=_format(stage.empty_message, stage.name_path, "$.job.LabelCounters.Unlabeled"),
+    )
+    output_name = f"{title}: get output manifest"
+    get_output = Task(
+        output_name,
+        resource=DESCRIBE_LABELING_JOB_RESOURCE,
+        parameters={"LabelingJobName.$": stage.name_path},
+        result_selector={"manifest_uri.$": "$.LabelingJobOutput.OutputDatasetS3Uri"},
+        result_path=stage.output_result_path,
+    )
+    get_output.add_retry(_sagemaker_retry())
+    reason_name = f"{title}: get failure reason"
+    get_reason = Task(
+        reason_name,
+        resource=DESCRIBE_LABELING_JOB_RESOURCE,
+        parameters={"LabelingJobName.$": stage.name_path},
+        result_selector={"reason.$": "$.FailureReason"},
+        result_path="$.job_failure",
+    )
+    get_reason.add_retry(_sagemaker_retry())
+    job_failed = Fail(
+        f"{title} job failed",
+        error=f"{title}JobFailed",
+        cause_path=_format(f"{noun} {{}} failed: {{}}", stage.name_path, "$.job_failure.reason"),
+    )
+    job_stopped = Fail(
+        f"{title} job stopped",
+        error=f"{title}JobStopped",
+        cause_path=_format(f"{noun} {{}} was stopped before it completed", stage.name_path),
+    )
+
+    # Wiring: a create that finds its own job (ResourceInUse) goes on polling it.
+    start.add_catch(Catch(error_equals=RESOURCE_IN_USE_ERRORS, next_step=start_polling, result_path="$.error"))
+    _catch_all(start, start_name)
+    start.next(start_polling)
+    start_polling.next(wait)
+    wait.next(describe)
+    _catch_all(describe, describe_name)
+    describe.next(status)
+    is_completed = ChoiceRule.StringEquals("$.job.Status", "Completed")
+    status.add_choice(
+        ChoiceRule.And([is_completed, ChoiceRule.NumericEquals("$.job.LabelCounters.TotalLabeled", 0)]),
+        nothing_labeled,
+    )
+    status.add_choice(is_completed, get_output)
+    status.add_choice(ChoiceRule.StringEquals("$.job.Status", "Failed"), get_reason)
+    status.add_choice(ChoiceRule.StringEquals("$.job.Status", "Stopped"), job_stopped)
+    status.add_choice(ChoiceRule.NumericGreaterThanEquals("$.poll.round", len(schedule) - 1), wait)
+    status.default_choice(advance)
+    advance.next(wait)
+    _catch_all(get_output, output_name)
+    get_output.next(next_step)
+    _catch_all(get_reason, reason_name)
+    get_reason.next(job_failed)
+    return start
+
+
+def _summary() -> Pass:
+    check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
+    update = {f"{name}.$": f"$.update.{name}" for name in ("approved", "rejected", "unlabeled", "written")}
+    jobs = {
+        "run_id.$": "$.check.run_id",
+        "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
+        "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
+    }
+    return Pass("Summarize", parameters={**check, **update, **jobs}, result_path="$")
+
+
+def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
+    """The state machine graph for ``cfg``, using the resources in ``arns``."""
+    schedule = wait_schedule(cfg.polling)
+
+    check = LambdaStep(
+        NAME_CHECK,
+        parameters={
+            "FunctionName": arns.check_lambda,
+            "Payload": {"execution": EXECUTION_CONTEXT, "input.$": "$", "settings": check_settings(cfg)},
+        },
+        # Replace the state with the small result: the execution input is not carried on.
+        result_selector={"check": {f"{name}.$": f"$.Payload.{name}" for name in CHECK_RESULT_FIELDS}},
+        result_path="$",
+    )
+    check.add_retry(_lambda_retry())
+    read_input_error = Pass(
+        "Read input error",
+        parameters={"cause.$": "States.StringToJson($.error.Cause)"},
+        result_path="$.invalid_input",
+    )
+    invalid_input = Fail(
+        "Invalid execution input",
+        error=contract.INVALID_INPUT_ERROR,
+        cause_path="$.invalid_input.cause.errorMessage",
+    )
+    check.add_catch(Catch(error_equals=[contract.INVALID_INPUT_ERROR], next_step=read_input_error, result_path="$.error"))
+    _catch_all(check, NAME_CHECK)
+    read_input_error.next(invalid_input)
+
+    anything = Choice("Anything to label?")
+    nothing = Succeed("Nothing to label")
+    check.next(anything)
+    anything.add_choice(ChoiceRule.NumericEquals("$.check.selected", 0), nothing)
+
+    update = LambdaStep(
+        NAME_UPDATE,
+        parameters={
+            "FunctionName": arns.update_lambda,
+            "Payload": {
+                "execution": EXECUTION_CONTEXT,
+                "manifest_uri.$": "$.verification_output.manifest_uri",
+                "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
+                "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
+                "settings": update_settings(cfg),
+            },
+        },
+        result_selector={f"{name}.$": f"$.Payload.{name}" for name in UPDATE_RESULT_FIELDS},
+        result_path="$.update",
+    )
+    update.add_retry(_lambda_retry())
+    _catch_all(update, NAME_UPDATE)
+    summary = _summary()
+    update.next(summary)
+    summary.next(Succeed("Done"))
+
+    verification = _job_stage(
+        _JobStage(
+            title="Verification",
+            noun="verification job",
+            request=job_requests.verification_request(cfg, arns),
+            name_path=job_requests.VERIFICATION_JOB_NAME_PATH,
+            output_result_path="$.verification_output",
+            empty_message="verification job {} completed with no verified objects ({} unverified); "
+            "the images stay missing and are retried next run",
+        ),
+        schedule,
+        update,
+    )
+    labeling = _job_stage(
+        _JobStage(
+            title="Labeling",
+            noun="labeling job",
+            request=job_requests.labeling_request(cfg, arns),
+            name_path=job_requests.LABELING_JOB_NAME_PATH,
+            output_result_path="$.labeling_output",
+            empty_message="labeling job {} completed with no labeled objects ({} unlabeled); "
+            "the images stay missing and are retried next run",
+        ),
+        schedule,
+        verification,
+    )
+    anything.default_choice(labeling)
+    return Graph(check, comment=f"{cfg.pipeline.name}: label missing images with Ground Truth, verify, store in Feature Store")
+
+
+def render_definition(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
+    """The Amazon States Language definition as a dict."""
+    return build_definition(cfg, arns).to_dict()
+
+
+def build_workflow(
+    cfg: PipelineConfig,
+    arns: ResourceArns,
+    client: Any = None,
+    *,
+    log_group_arn: str | None = None,
+    tracing: bool = False,
+) -> Workflow:
+    """The SDK Workflow (name, definition, role, tags, logging) for deploying ``cfg``.
+
+    Creating the object makes no AWS call; ``client`` defaults to a Step
+    Functions client in the config's region.
+    """
+    if client is None:
+        import boto3
+
+        client = boto3.client("stepfunctions", region_name=cfg.pipeline.region)
+    logging_configuration = None
+    if log_group_arn:
+        logging_configuration = {
+            "level": "ERROR",
+            "includeExecutionData": False,
+            "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": log_group_arn}}],
+        }
+    return Workflow(
+        name=cfg.pipeline.name,
+        definition=build_definition(cfg, arns),
+        role=arns.state_machine_role,
+        tags=[{"key": key, "value": value} for key, value in sorted(cfg.pipeline.tags.items())],
+        client=client,
+        logging_configuration=logging_configuration,
+        tracing_configuration={"enabled": True} if tracing else None,
+    )

@@ -1,0 +1,79 @@
+"""A Mermaid flowchart of an Amazon States Language definition."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SHAPES = {
+    "Choice": ("{", "}"),
+    "Succeed": ("([", "])"),
+    "Fail": ("[[", "]]"),
+    "Wait": ("[/", "/]"),
+}
+_COMPARISONS = {
+    "StringEquals": "=",
+    "NumericEquals": "=",
+    "BooleanEquals": "=",
+    "NumericGreaterThanEquals": ">=",
+    "NumericGreaterThan": ">",
+    "NumericLessThanEquals": "<=",
+    "NumericLessThan": "<",
+    "StringMatches": "matches",
+}
+
+
+def _node_ids(states: dict[str, Any]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for index, name in enumerate(states):
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "state"
+        ids[name] = f"s{index}_{slug}"
+    return ids
+
+
+def _text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _short_variable(variable: str) -> str:
+    return variable.removeprefix("$.").split(".")[-1]
+
+
+def describe_rule(rule: dict[str, Any]) -> str:
+    """A Choice rule in a few words, e.g. ``Status = Completed and TotalLabeled = 0``."""
+    if "And" in rule:
+        return " and ".join(describe_rule(r) for r in rule["And"])
+    if "Or" in rule:
+        return " or ".join(describe_rule(r) for r in rule["Or"])
+    if "Not" in rule:
+        return f"not ({describe_rule(rule['Not'])})"
+    variable = _short_variable(rule.get("Variable", "?"))
+    for key, value in rule.items():
+        if key in ("Variable", "Next"):
+            continue
+        if key in _COMPARISONS:
+            return f"{variable} {_COMPARISONS[key]} {value}"
+        return f"{variable} {key} {value}"
+    return variable
+
+
+def to_mermaid(definition: dict[str, Any]) -> str:
+    """``flowchart TD`` of the states; Choice edges carry their condition, Catch edges are dashed."""
+    states: dict[str, Any] = definition["States"]
+    ids = _node_ids(states)
+    lines = ["flowchart TD", "    start((start))"]
+    for name, state in states.items():
+        left, right = _SHAPES.get(state["Type"], ("[", "]"))
+        lines.append(f'    {ids[name]}{left}"{_text(name)}"{right}')
+    lines.append(f"    start --> {ids[definition['StartAt']]}")
+    for name, state in states.items():
+        source = ids[name]
+        if "Next" in state:
+            lines.append(f"    {source} --> {ids[state['Next']]}")
+        for choice in state.get("Choices", []):
+            lines.append(f'    {source} -->|"{_text(describe_rule(choice))}"| {ids[choice["Next"]]}')
+        if "Default" in state:
+            lines.append(f'    {source} -->|"otherwise"| {ids[state["Default"]]}')
+        for catch in state.get("Catch", []):
+            errors = ", ".join(error.split(".")[-1] for error in catch["ErrorEquals"])
+            lines.append(f'    {source} -.->|"{_text(errors)}"| {ids[catch["Next"]]}')
+    return "\n".join(lines) + "\n"

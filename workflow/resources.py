@@ -1,0 +1,118 @@
+"""Names and ARNs of the AWS resources the pipeline uses, derived from the config.
+
+Everything here is a pure function of ``PipelineConfig`` (plus an account id):
+the deployer creates resources under these names, the graph and the job
+requests refer to them. Role ARNs given in ``config.yaml`` (``iam.*``) win over
+the derived ones: those roles are used instead of created.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workflow.config import PipelineConfig
+
+PLACEHOLDER_ACCOUNT_ID = "000000000000"
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+ASSET_NAMES = (
+    "labeling.liquid.html",
+    "verification.liquid.html",
+    "labeling-categories.json",
+    "verification-categories.json",
+)
+
+
+def check_lambda_name(cfg: PipelineConfig) -> str:
+    """Function name of the CheckMissingLabels step."""
+    return f"{cfg.pipeline.name}-check-missing-labels"
+
+
+def update_lambda_name(cfg: PipelineConfig) -> str:
+    """Function name of the UpdateFeatureStore step."""
+    return f"{cfg.pipeline.name}-update-feature-store"
+
+
+def role_names(cfg: PipelineConfig) -> dict[str, str]:
+    """Names of the roles the deployer creates, by use."""
+    name = cfg.pipeline.name
+    return {
+        "state_machine": f"{name}-states",
+        "lambda": f"{name}-lambda",
+        "ground_truth": f"{name}-ground-truth",
+        "scheduler": f"{name}-scheduler",
+    }
+
+
+def schedule_name(cfg: PipelineConfig) -> str:
+    """Name of the EventBridge Scheduler schedule that starts the state machine."""
+    return f"{cfg.pipeline.name}-schedule"
+
+
+def work_prefix(cfg: PipelineConfig) -> str:
+    """The work prefix, ending with "/" (or empty)."""
+    prefix = cfg.storage.work_prefix
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+def asset_key(cfg: PipelineConfig, asset: str) -> str:
+    """S3 key of one UI asset (template or category file) under ``<work_prefix>assets/``."""
+    if asset not in ASSET_NAMES:
+        raise ValueError(f"unknown asset {asset!r}; known: {', '.join(ASSET_NAMES)}")
+    return f"{work_prefix(cfg)}assets/{asset}"
+
+
+def asset_uri(cfg: PipelineConfig, asset: str) -> str:
+    """s3:// URI of one UI asset."""
+    return f"s3://{cfg.storage.bucket}/{asset_key(cfg, asset)}"
+
+
+def athena_output_uri(cfg: PipelineConfig) -> str:
+    """Where Athena writes query results: ``s3://<bucket>/<work_prefix>athena/``."""
+    return f"s3://{cfg.storage.bucket}/{work_prefix(cfg)}athena/"
+
+
+@dataclass(frozen=True)
+class ResourceArns:
+    """ARNs of the resources the state machine and the labeling jobs use."""
+
+    account_id: str
+    region: str
+    check_lambda: str
+    update_lambda: str
+    state_machine: str
+    state_machine_role: str
+    lambda_role: str
+    ground_truth_role: str
+    scheduler_role: str
+
+    @classmethod
+    def for_account(cls, cfg: PipelineConfig, account_id: str) -> ResourceArns:
+        """The ARNs in ``account_id``; role ARNs from ``cfg.iam`` win over derived ones."""
+        if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+            raise ValueError(f"account id {account_id!r} is not valid; expected 12 digits")
+        region = cfg.pipeline.region
+        roles = role_names(cfg)
+
+        def role(kind: str, configured: str | None) -> str:
+            return configured or f"arn:aws:iam::{account_id}:role/{roles[kind]}"
+
+        def function(name: str) -> str:
+            return f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+
+        return cls(
+            account_id=account_id,
+            region=region,
+            check_lambda=function(check_lambda_name(cfg)),
+            update_lambda=function(update_lambda_name(cfg)),
+            state_machine=f"arn:aws:states:{region}:{account_id}:stateMachine:{cfg.pipeline.name}",
+            state_machine_role=role("state_machine", cfg.iam.state_machine_role_arn),
+            lambda_role=role("lambda", cfg.iam.lambda_role_arn),
+            ground_truth_role=role("ground_truth", cfg.iam.ground_truth_role_arn),
+            scheduler_role=role("scheduler", cfg.iam.scheduler_role_arn),
+        )
+
+    @classmethod
+    def placeholder(cls, cfg: PipelineConfig) -> ResourceArns:
+        """ARNs in the placeholder account 000000000000, for the dry run."""
+        return cls.for_account(cfg, PLACEHOLDER_ACCOUNT_ID)
