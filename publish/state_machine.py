@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
-from botocore.exceptions import ClientError
-from stepfunctions.workflow import Workflow
-
 from publish.changes import Change
+from workflow.sdk_ext import Workflow
 
 
 def _find(sfn, name: str) -> str | None:
@@ -17,20 +15,22 @@ def _find(sfn, name: str) -> str | None:
     return None
 
 
-def ensure_state_machine(workflow: Workflow, extra: dict | None = None) -> tuple[Change, str]:
-    """Create the workflow, or update it when its definition, role or settings differ.
+def _settings_differ(current: dict, wanted: dict) -> list[str]:
+    stale = []
+    for key, value in wanted.items():
+        have = current.get(key) or {}
+        if {k: have.get(k) for k in value} != value:
+            stale.append(key)
+    return stale
 
-    ``extra`` holds UpdateStateMachine arguments the SDK cannot set itself
-    (loggingConfiguration, tracingConfiguration); they are applied after the
-    SDK's create/update and compared like the definition.
-    """
-    sfn, extra = workflow.client, extra or {}
+
+def ensure_state_machine(workflow: Workflow) -> tuple[Change, str]:
+    """Create the workflow, or update it when its definition, role, logging or tracing differ."""
+    sfn = workflow.client
     desired = json.loads(workflow.definition.to_json())
     arn = _find(sfn, workflow.name)
     if arn is None:
         arn = workflow.create()
-        if extra:
-            sfn.update_state_machine(stateMachineArn=arn, **extra)
         return Change("state machine", workflow.name, "created", f"{len(desired['States'])} states"), arn
     current = sfn.describe_state_machine(stateMachineArn=arn)
     stale = []
@@ -38,21 +38,9 @@ def ensure_state_machine(workflow: Workflow, extra: dict | None = None) -> tuple
         stale.append("definition")
     if current["roleArn"] != workflow.role:
         stale.append("role")
-    stale += [key for key, value in extra.items() if current.get(key) != value]
+    stale += _settings_differ(current, workflow._observability_parameters())
     if not stale:
         return Change("state machine", workflow.name, "unchanged"), arn
     workflow.state_machine_arn = arn
     workflow.update(definition=workflow.definition, role=workflow.role)
-    if extra:
-        sfn.update_state_machine(stateMachineArn=arn, **extra)
     return Change("state machine", workflow.name, "updated", ", ".join(stale)), arn
-
-
-def state_machine_exists(sfn, arn: str) -> bool:
-    try:
-        sfn.describe_state_machine(stateMachineArn=arn)
-        return True
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "StateMachineDoesNotExist":
-            return False
-        raise

@@ -112,6 +112,7 @@ class IamSection:
     state_machine_role_arn: str | None = None
     lambda_role_arn: str | None = None
     ground_truth_role_arn: str | None = None
+    feature_store_role_arn: str | None = None
     scheduler_role_arn: str | None = None
 
 
@@ -242,8 +243,9 @@ KEYS: tuple[Key, ...] = (
         "EventBridge Scheduler cron(...), rate(...) or at(...); null or 'off' to run only on demand."),
     Key("schedule.timezone", "string", "UTC", "IANA time zone of the schedule expression."),
     Key("iam.state_machine_role_arn", "string or null", None, "Existing role for the state machine (null: create)."),
-    Key("iam.lambda_role_arn", "string or null", None, "Existing role for the Lambda functions (null: create)."),
+    Key("iam.lambda_role_arn", "string or null", None, "Existing role for both Lambda functions (null: create one least-privilege role per function)."),
     Key("iam.ground_truth_role_arn", "string or null", None, "Existing role for the labeling jobs (null: create)."),
+    Key("iam.feature_store_role_arn", "string or null", None, "Existing role Feature Store uses to write the offline store (null: create)."),
     Key("iam.scheduler_role_arn", "string or null", None, "Existing role for the schedule (null: create)."),
 )
 _KEYS_BY_PATH = {key.path: key for key in KEYS}
@@ -715,7 +717,7 @@ class _Rules(_Checker):
 
     def iam(self) -> IamSection:
         roles = {}
-        for name in ("state_machine_role_arn", "lambda_role_arn", "ground_truth_role_arn", "scheduler_role_arn"):
+        for name in ("state_machine_role_arn", "lambda_role_arn", "ground_truth_role_arn", "feature_store_role_arn", "scheduler_role_arn"):
             arn = self.v[f"iam.{name}"]
             if arn is not None and not ROLE_ARN_PATTERN.match(arn):
                 raise self.fail(f"iam.{name}", f"{_shown(arn)} is not an IAM role ARN", f"use {ROLE_ARN_FORM}, or null to create the role")

@@ -38,8 +38,10 @@ def role_names(cfg: PipelineConfig) -> dict[str, str]:
     name = cfg.pipeline.name
     return {
         "state_machine": f"{name}-states",
-        "lambda": f"{name}-lambda",
+        "check_lambda": f"{name}-check-lambda",
+        "update_lambda": f"{name}-update-lambda",
         "ground_truth": f"{name}-ground-truth",
+        "feature_store": f"{name}-feature-store",
         "scheduler": f"{name}-scheduler",
     }
 
@@ -82,8 +84,10 @@ class ResourceArns:
     update_lambda: str
     state_machine: str
     state_machine_role: str
-    lambda_role: str
+    check_lambda_role: str
+    update_lambda_role: str
     ground_truth_role: str
+    feature_store_role: str
     scheduler_role: str
 
     @classmethod
@@ -107,8 +111,10 @@ class ResourceArns:
             update_lambda=function(update_lambda_name(cfg)),
             state_machine=f"arn:aws:states:{region}:{account_id}:stateMachine:{cfg.pipeline.name}",
             state_machine_role=role("state_machine", cfg.iam.state_machine_role_arn),
-            lambda_role=role("lambda", cfg.iam.lambda_role_arn),
+            check_lambda_role=role("check_lambda", cfg.iam.lambda_role_arn),
+            update_lambda_role=role("update_lambda", cfg.iam.lambda_role_arn),
             ground_truth_role=role("ground_truth", cfg.iam.ground_truth_role_arn),
+            feature_store_role=role("feature_store", cfg.iam.feature_store_role_arn),
             scheduler_role=role("scheduler", cfg.iam.scheduler_role_arn),
         )
 

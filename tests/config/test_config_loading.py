@@ -50,7 +50,7 @@ def test_config_shipped_file_loads_with_its_values(write_config) -> None:
     assert cfg.workforce.public_task_price_usd is None
     assert (cfg.polling.first_interval_seconds, cfg.polling.growth, cfg.polling.max_interval_seconds) == (60, 2.0, 7200)
     assert (cfg.schedule.expression, cfg.schedule.timezone) == ("cron(0 6 * * ? *)", "UTC")
-    assert dataclasses.astuple(cfg.iam) == (None, None, None, None)
+    assert dataclasses.astuple(cfg.iam) == (None, None, None, None, None)
     assert cfg.source.is_absolute()
 
 
@@ -113,7 +113,7 @@ def test_config_optional_keys_take_their_defaults(write_config) -> None:
     assert cfg.pipeline.tags == {}
     assert cfg.labeling.max_images_per_run == 1000
     assert cfg.schedule.timezone == "UTC"
-    assert dataclasses.astuple(cfg.iam) == (None, None, None, None)
+    assert dataclasses.astuple(cfg.iam) == (None, None, None, None, None)
 
 
 @pytest.mark.parametrize("text", ["off", "'off'", "null", "OFF"])

@@ -15,8 +15,10 @@ def test_names_derive_from_the_pipeline_name(cfg):
     assert resources.update_lambda_name(cfg) == "scratch-labeling-update-feature-store"
     assert resources.role_names(cfg) == {
         "state_machine": "scratch-labeling-states",
-        "lambda": "scratch-labeling-lambda",
+        "check_lambda": "scratch-labeling-check-lambda",
+        "update_lambda": "scratch-labeling-update-lambda",
         "ground_truth": "scratch-labeling-ground-truth",
+        "feature_store": "scratch-labeling-feature-store",
         "scheduler": "scratch-labeling-scheduler",
     }
     assert resources.schedule_name(cfg) == "scratch-labeling-schedule"
@@ -49,7 +51,8 @@ def test_configured_roles_win(cfg):
     configured = dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, ground_truth_role_arn=own))
     arns = ResourceArns.for_account(configured, "123456789012")
     assert arns.ground_truth_role == own
-    assert arns.lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-lambda"
+    assert arns.check_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-check-lambda"
+    assert arns.update_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-update-lambda"
 
 
 def test_bad_account_id(cfg):
