@@ -1,0 +1,249 @@
+"""Benchmarks of the Lambda steps against the approaches they replace.
+
+    python bench/run.py           # full sizes
+    python bench/run.py --quick   # smaller sizes, under a minute
+
+Prints a table, then one JSON line per result: name, case, value, unit, baseline, ratio
+(how many times better than the baseline: faster, more records/s, smaller), target and
+whether it is met. Every baseline runs in this process on the same data, except the cold
+imports, which each run in a fresh interpreter. No network: Feature Store calls go to a
+fake client that sleeps 20 ms per API call.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from steps.batch_writer import write_records  # noqa: E402
+from steps.check_missing_labels import build_result  # noqa: E402
+from steps.missing import select_missing  # noqa: E402
+from steps.records import RecordContext, parse_line, to_feature_values  # noqa: E402
+from steps.s3_images import ImageObject  # noqa: E402
+
+BUCKET = "my-factory-images"
+API_LATENCY = 0.020
+CONCURRENCY = 10
+CAP = 1000
+
+
+@dataclass
+class Result:
+    name: str
+    case: str
+    value: float
+    unit: str
+    baseline: float | None
+    ratio: float | None
+    target: str
+    meets_target: bool
+    peak_mib: float | None = None
+    baseline_case: str | None = None
+
+
+def _uri(i: int) -> str:  # ~75 characters, like the real keys
+    return f"s3://{BUCKET}/raw/line-{i % 12:02d}/camera-{i % 7}/2026/11/29/img-{i:09d}.jpg"
+
+
+def _images(n: int) -> tuple[list[ImageObject], list[str]]:
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    images = [ImageObject(last_modified=start + timedelta(seconds=i), uri=_uri(i)) for i in range(n)]
+    labeled = [_uri(i) for i in range(0, n, 2)]  # half of them labeled
+    return images, labeled
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def _peak_mib(fn: Callable[[], Any]) -> float:
+    """Peak traced memory (MiB) of building the inputs and running ``fn`` on them."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _ours(images: list[ImageObject], labeled: list[str]):
+    return select_missing(images, set(labeled), CAP)  # the step builds the set while reading the CSV
+
+
+def _list_membership(images: list[ImageObject], labeled: list[str]) -> list[str]:
+    uris = [image.uri for image in images]
+    return [uri for uri in uris if uri not in labeled]  # the earlier version: O(images x labeled)
+
+
+def bench_missing_labels(quick: bool) -> list[Result]:
+    """Ours at 30k / 300k / 1M images against list membership at 30k; --quick skips the 1M memory trace."""
+    baseline_size, results = 30_000, []
+    images, labeled = _images(baseline_size)
+    base_seconds, base_missing = _timed(lambda: _list_membership(images, labeled))
+    for n in (30_000, 300_000, 1_000_000):
+        images, labeled = _images(n)
+        seconds, selection = _timed(lambda: _ours(images, labeled))
+        assert selection.missing == n - len(labeled) and len(selection.selected) == CAP
+        if n == baseline_size:
+            assert selection.missing == len(base_missing)
+        del images, labeled
+        peak = None if quick and n > 300_000 else _peak_mib(lambda: _ours(*_images(n)))
+        ratio = base_seconds / seconds if n == baseline_size else None
+        results.append(Result(
+            "missing_labels", f"{n:,} images, half labeled", round(seconds, 4), "s",
+            round(base_seconds, 4) if ratio else None, round(ratio, 1) if ratio else None,
+            ">= 500x baseline" if ratio else "< 5 s and < 1 GB at 1,000,000",
+            ratio >= 500 if ratio else seconds < 5 and (peak is None or peak < 1024),
+            round(peak, 1) if peak is not None else None,
+            baseline_case=f"list membership, {baseline_size:,} images" if ratio else None,
+        ))
+    return results
+
+
+class _SlowFeatureStore:
+    """A Feature Store runtime client stand-in: every API call takes 20 ms, nothing leaves the process."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._lock = threading.Lock()
+
+    def batch_write_record(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        time.sleep(API_LATENCY)
+        with self._lock:
+            self.records += len(Entries)
+        return {"Errors": [], "UnprocessedEntries": []}
+
+    def put_record(self, FeatureGroupName: str, Record: list[dict[str, str]]) -> dict[str, Any]:
+        time.sleep(API_LATENCY)
+        with self._lock:
+            self.records += 1
+        return {}
+
+
+def _manifest_lines(n: int) -> list[bytes]:
+    lines = []
+    for i in range(n):
+        line = {
+            "source-ref": _uri(i),
+            "scratch-boxes": {"image_size": [{"width": 1920, "height": 1080, "depth": 3}],
+                              "annotations": [{"class_id": 0, "left": 10 + i % 50, "top": 20, "width": 30, "height": 40}]},
+            "scratch-boxes-metadata": {"objects": [{"confidence": 0.9}], "class-map": {"0": "scratch"},
+                                       "type": "groundtruth/object-detection", "human-annotated": "yes",
+                                       "creation-date": "2026-11-28T09:00:00.000001", "job-name": "labeling-job/l"},
+            "scratch-verdict": i % 5 == 0,
+            "scratch-verdict-metadata": {"class-name": "Boxes are correct", "confidence": 0.93,
+                                         "type": "groundtruth/label-verification", "job-name": "labeling-job/v",
+                                         "human-annotated": "yes", "creation-date": "2026-11-29T10:00:00.123456"},
+        }
+        line["scratch-verdict"] = 1 if i % 5 == 0 else 0
+        lines.append(json.dumps(line).encode())
+    return lines
+
+
+def bench_put_records(quick: bool) -> list[Result]:
+    ours_n, base_n = (2_000, 200) if quick else (10_000, 1_000)
+    ctx = RecordContext("scratch-boxes", "scratch-verdict", 0, "run-lbl", "run-vfy")
+    lines = _manifest_lines(ours_n)
+
+    def records(count: int):
+        for number, raw in enumerate(lines[:count], start=1):
+            yield to_feature_values(parse_line(number, raw, ctx))
+
+    client = _SlowFeatureStore()
+    seconds, outcome = _timed(lambda: write_records(client, "scratch-labels", records(ours_n), CONCURRENCY))
+    assert outcome.written == ours_n == client.records
+    baseline = _SlowFeatureStore()
+
+    def sequential() -> None:
+        for record in records(base_n):
+            baseline.put_record(FeatureGroupName="scratch-labels", Record=record)
+
+    base_seconds, _ = _timed(sequential)
+    assert baseline.records == base_n
+    rate, base_rate = ours_n / seconds, base_n / base_seconds
+    return [Result(
+        "put_records", f"{ours_n:,} records, {CONCURRENCY} calls in flight, 20 ms/call", round(rate, 1), "records/s",
+        round(base_rate, 1), round(rate / base_rate, 1), ">= 50x baseline and >= 2,500 records/s",
+        rate / base_rate >= 50 and rate >= 2500, baseline_case=f"sequential PutRecord, {base_n:,} records",
+    )]
+
+
+def _import_seconds(statement: str, repeats: int) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    env = {**os.environ, "SAGEMAKER_SUPPRESS_V2_WARNING": "1", "AWS_EC2_METADATA_DISABLED": "true",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(runs)
+
+
+def bench_cold_import(quick: bool) -> list[Result]:
+    repeats = 3 if quick else 5
+    base = _import_seconds("import sagemaker, pandas", repeats)
+    results = []
+    for module in ("steps.check_missing_labels", "steps.update_feature_store"):
+        seconds = _import_seconds(f"import {module}", repeats)
+        results.append(Result(
+            "cold_import", module, round(seconds, 3), "s", round(base, 3), round(base / seconds, 1), "< 0.5 s",
+            seconds < 0.5, baseline_case="import sagemaker, pandas",
+        ))
+    return results
+
+
+def bench_result_size(quick: bool) -> list[Result]:
+    n = 100_000
+    images, _ = _images(n)
+    selection = select_missing(images, set(), CAP)
+    run = "scratch-nightly-2026-11-29-0123456789"
+    result = build_result(selection, CAP, run, BUCKET, "labeling/", f"s3://{BUCKET}/labeling/runs/{run}/input.manifest")
+    size = len(json.dumps(result).encode())
+    old = len(json.dumps({"missing_images": [image.uri for image in images]}).encode())
+    return [Result(
+        "result_size", f"{n:,} missing images", size, "bytes", old, round(old / size, 1), "< 4 KB",
+        size < 4096, baseline_case="earlier version: every missing URI in the state output",
+    )]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes; finishes in under a minute")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results: list[Result] = []
+    for bench in (bench_missing_labels, bench_put_records, bench_cold_import, bench_result_size):
+        results.extend(bench(args.quick))
+    header = f"{'name':<15} {'case':<52} {'value':>12} {'unit':<10} {'baseline':>12} {'ratio':>8} {'peak MiB':>9}  ok"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        fmt = lambda v: "-" if v is None else f"{v:,}"  # noqa: E731
+        print(f"{r.name:<15} {r.case[:52]:<52} {fmt(r.value):>12} {r.unit:<10} {fmt(r.baseline):>12} "
+              f"{fmt(r.ratio):>8} {fmt(r.peak_mib):>9}  {'yes' if r.meets_target else 'NO'}")
+    print(f"({'quick' if args.quick else 'full'} run, {time.perf_counter() - started:.1f} s, Python {sys.version.split()[0]})")
+    for r in results:
+        print(json.dumps({k: v for k, v in asdict(r).items() if v is not None or k in ("baseline", "ratio")}))
+    return 0 if all(r.meets_target for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
