@@ -1,13 +1,15 @@
 #!/usr/bin/env python
-"""Publish the labeling pipeline: ``python deploy.py --dry-run --out build``.
+"""Publish the labeling pipeline to AWS, render it offline, or run it on the offline sandbox.
 
-``--dry-run`` renders the state machine definition, its Mermaid graph, example
-Ground Truth job requests and the UI assets into a folder, with placeholder
-ARNs (account 000000000000): no AWS call, no credentials needed.
+  python deploy.py                        publish to the AWS account of your credentials
+  python deploy.py --execute              ... then start an execution and follow it to the end
+  python deploy.py --dry-run --out build  render everything offline (no AWS call, no credentials)
+  python deploy.py --local                run the whole pipeline on the offline sandbox
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -20,43 +22,159 @@ logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: one mode flag per way of publishing, plus shared options."""
-    parser = argparse.ArgumentParser(prog="deploy.py", description=__doc__.splitlines()[0])
+    """The command line: a mode (default: publish to AWS) plus shared options."""
+    parser = argparse.ArgumentParser(prog="deploy.py", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
     parser.add_argument("--config", default="config.yaml", help="pipeline config file (default: config.yaml)")
-    modes = parser.add_mutually_exclusive_group(required=True)
+    modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--dry-run", action="store_true", help="render everything offline into --out; no AWS call")
+    modes.add_argument("--local", action="store_true", help="run the pipeline end to end on the offline sandbox")
     parser.add_argument("--out", default="build", help="output folder of --dry-run (default: build)")
+    aws = parser.add_argument_group("AWS (publishing)")
+    aws.add_argument("--region", help="override pipeline.region from the config")
+    aws.add_argument("--profile", help="AWS named profile to use")
+    aws.add_argument("--endpoint-url", help="send every AWS call to this endpoint (e.g. a sandbox from --local --serve)")
+    aws.add_argument("--execute", action="store_true", help="after publishing, start an execution and follow it")
+    aws.add_argument("--input", default="{}", help='execution input for --execute/--local as JSON (default: {}), e.g. \'{"max_images": 10}\'')
+    local = parser.add_argument_group("offline sandbox (--local)")
+    local.add_argument("--images", type=int, default=40, help="sample images to generate (default: 40)")
+    local.add_argument("--serve", action="store_true", help="keep the sandbox listening on a local port after the run")
+    local.add_argument("--port", type=int, default=5000, help="port for --serve (default: 5000)")
+    local.add_argument("--time-scale", type=float, default=0.001,
+                       help="real seconds per simulated second in the sandbox (default: 0.001)")
     return parser
 
 
-def dry_run(config_path: str, out_dir: Path) -> int:
-    """Render the deployable files with placeholder ARNs into ``out_dir``."""
-    from workflow.config import ConfigError, load_config
+def _load(args: argparse.Namespace):
+    """The validated config, with --region applied before validation."""
+    from workflow.config import load_config
 
+    return load_config(args.config, region=args.region)
+
+
+def _execution_input(text: str) -> dict:
     try:
-        cfg = load_config(config_path)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+        value = json.loads(text)
+    except ValueError as error:
+        raise SystemExit(f"--input: not valid JSON ({error}); give an object such as '{{\"max_images\": 10}}'")
+    if not isinstance(value, dict):
+        raise SystemExit("--input: must be a JSON object such as '{\"max_images\": 10}'")
+    return value
+
+
+def dry_run(cfg, out_dir: Path) -> int:
+    """Render the deployable files with placeholder ARNs into ``out_dir``."""
     # Importing the stepfunctions SDK imports the sagemaker SDK, which builds a
     # boto3 session at import time and so looks for credentials, up to the EC2
     # instance metadata endpoint. A dry run needs none: don't let it ask.
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    from publish.iam_policies import render_iam_files
     from workflow.artifacts import render_files, write_files  # imports the SDKs: after validation
     from workflow.resources import ResourceArns
 
-    files = render_files(cfg, ResourceArns.placeholder(cfg))
+    arns = ResourceArns.placeholder(cfg)
+    files = {**render_files(cfg, arns), **render_iam_files(cfg, arns)}
     for path in write_files(files, out_dir):
         print(path)
     return 0
 
 
+def publish(cfg, args: argparse.Namespace) -> int:
+    """Publish to AWS (or --endpoint-url); with --execute, run and follow one execution."""
+    from publish.aws import AwsSetupError, connect
+    from publish.changes import DeployError
+    from publish.deployer import Deployer
+    from publish.follow import follow
+
+    execution_input = _execution_input(args.input)
+    try:
+        clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
+        _warn_public_workforce(cfg)
+        result = Deployer(cfg, clients, emit=lambda change: print(change.line())).run()
+    except (AwsSetupError, DeployError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"state machine: {result.state_machine_arn}")
+    print(f"console:       {result.console_url()}")
+    if not args.execute:
+        return 0
+    sfn = clients.client("stepfunctions")
+    started = sfn.start_execution(stateMachineArn=result.state_machine_arn, input=json.dumps(execution_input))
+    print(f"execution {started['executionArn']}:")
+    outcome = follow(sfn, started["executionArn"], poll_seconds=5.0, timeout_seconds=60 * 86400)
+    print(f"{outcome.status}: {json.dumps(outcome.output) if outcome.output else f'{outcome.error}: {outcome.cause}'}")
+    return 0 if outcome.status == "SUCCEEDED" else 1
+
+
+def local(cfg, args: argparse.Namespace) -> int:
+    """Run the whole pipeline on the offline sandbox and print what happened."""
+    from publish.changes import DeployError
+    from publish.local import run_local
+    from sandbox import Sandbox
+
+    if args.images < 0:
+        print(f"error: --images must be 0 or more, got {args.images}", file=sys.stderr)
+        return 2
+    execution_input = _execution_input(args.input)
+    _warn_public_workforce(cfg)
+    sandbox = Sandbox(region=cfg.pipeline.region, time_scale=args.time_scale)
+    sandbox.start()
+    try:
+        if args.serve:
+            sandbox.serve(port=args.port)
+        print(f"offline sandbox: account {sandbox.account_id}, region {sandbox.region}, "
+              f"1 simulated hour = {3600 * args.time_scale:.1f} s")
+        try:
+            run = run_local(cfg, sandbox, args.images, execution_input=execution_input)
+        except DeployError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print("summary:")
+        for line in run.summary_lines():
+            print(f"  {line}")
+        if args.serve:
+            _serve_forever(sandbox)
+        return 0 if run.outcome.status == "SUCCEEDED" else 1
+    finally:
+        sandbox.stop()
+
+
+def _serve_forever(sandbox) -> None:
+    import time
+
+    print(f"sandbox listening on {sandbox.endpoint} (Ctrl-C to stop). Try:")
+    print(f"  aws --endpoint-url {sandbox.endpoint} --region {sandbox.region} stepfunctions list-executions "
+          f"--state-machine-arn arn:aws:states:{sandbox.region}:{sandbox.account_id}:stateMachine:<name>")
+    print(f"  AWS_ENDPOINT_URL={sandbox.endpoint} python deploy.py --endpoint-url {sandbox.endpoint} --execute")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping the sandbox")
+
+
+def _warn_public_workforce(cfg) -> None:
+    if cfg.workforce.type == "public":
+        print("WARNING: workforce.type is public: your images will be shown to Amazon Mechanical Turk workers "
+              "outside your company, at the configured price per task.", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    from workflow.config import ConfigError
+
+    try:
+        cfg = _load(args)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.dry_run:
-        return dry_run(args.config, Path(args.out))
-    return 2  # unreachable while --dry-run is the only mode (argparse requires one)
+        return dry_run(cfg, Path(args.out))
+    if args.local:
+        return local(cfg, args)
+    return publish(cfg, args)
 
 
 if __name__ == "__main__":

@@ -205,3 +205,22 @@ def role_documents(ctx: PolicyContext) -> dict[str, RoleDocuments]:
         "feature_store": RoleDocuments(trust_policy("sagemaker.amazonaws.com", ctx), feature_store_policy(ctx)),
         "scheduler": RoleDocuments(trust_policy("scheduler.amazonaws.com", ctx), scheduler_policy(ctx)),
     }
+
+
+def render_iam_files(cfg: PipelineConfig, arns) -> dict[str, str]:
+    """Every role's trust and permission document as ``iam/<role>.json`` files (dry run, review)."""
+    import json
+
+    from workflow import resources
+
+    ctx = PolicyContext(
+        cfg=cfg, account_id=arns.account_id,
+        check_function_name=resources.check_lambda_name(cfg),
+        update_function_name=resources.update_lambda_name(cfg),
+        state_machine_name=cfg.pipeline.name,
+        ground_truth_role_arn=arns.ground_truth_role,
+    )
+    return {
+        f"iam/{role}.json": json.dumps({"trust": docs.trust, "permissions": docs.policy}, indent=2) + "\n"
+        for role, docs in role_documents(ctx).items()
+    }

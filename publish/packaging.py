@@ -11,17 +11,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import botocore
-import botocore.loaders
+from steps.packaging import bundle_featurestore_model
 
 STEPS_DIR = Path(__file__).resolve().parent.parent / "steps"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = {"__pycache__"}
+_DEPLOY_TIME_ONLY = {"packaging.py"}  # steps/packaging.py runs here, at deploy time, not in Lambda
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _source_files(steps_dir: Path) -> list[tuple[str, Path]]:
         rel = path.relative_to(steps_dir)
         if path.is_dir() or _SKIP_PARTS & set(rel.parts) or path.suffix in {".pyc", ".pyo"}:
             continue
-        if rel.parts[0] == "_botocore_data":  # rebuilt from the installed botocore below
+        if rel.parts[0] == "_botocore_data" or rel.as_posix() in _DEPLOY_TIME_ONLY:
             continue
         files.append((f"steps/{rel.as_posix()}", path))
     return files
@@ -58,22 +58,14 @@ def _add(zf: zipfile.ZipFile, arcname: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def featurestore_model_files() -> dict[str, bytes]:
-    """The installed botocore's Feature Store runtime model, as plain service-2.json files."""
-    loader = botocore.loaders.create_loader()
-    service = "sagemaker-featurestore-runtime"
-    version = loader.determine_latest_version(service, "service-2")
-    model = loader.load_service_model(service, "service-2", api_version=version)
-    if "BatchWriteRecord" not in model.get("operations", {}):
-        raise RuntimeError(f"installed botocore {botocore.__version__} lacks BatchWriteRecord; install requirements.txt")
-    return {f"{service}/{version}/service-2.json": json.dumps(model, sort_keys=True).encode()}
-
-
 def build_steps_package(steps_dir: Path = STEPS_DIR) -> LambdaPackage:
     """Zip steps/ (sources + bundled Feature Store model) reproducibly."""
     entries: dict[str, bytes] = {arc: path.read_bytes() for arc, path in _source_files(steps_dir)}
-    for rel, data in featurestore_model_files().items():
-        entries[f"steps/_botocore_data/{rel}"] = data
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle_featurestore_model(tmp)
+        for path in sorted(Path(tmp).rglob("*")):
+            if path.is_file():
+                entries[f"steps/_botocore_data/{path.relative_to(tmp).as_posix()}"] = path.read_bytes()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for arcname in sorted(entries):

@@ -820,10 +820,16 @@ def schedule_expression_problem(expression: str) -> str | None:
 # --------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------
-def load_config(path: str | Path = "config.yaml") -> PipelineConfig:
-    """Load and validate config.yaml; raise ConfigError (one line) on any bad value."""
+def load_config(path: str | Path = "config.yaml", region: str | None = None) -> PipelineConfig:
+    """Load and validate config.yaml; raise ConfigError (one line) on any bad value.
+
+    ``region`` (deploy.py --region) replaces pipeline.region before validation,
+    so every region-dependent rule is checked against it.
+    """
     source = Path(path)
     document = _read_yaml(source)
+    if region is not None and isinstance(document, dict) and isinstance(document.get("pipeline"), dict):
+        document["pipeline"]["region"] = region
     values = _Checker(source).structure(document)
     rules = _Rules(source, values)
     pipeline = rules.pipeline()

@@ -1,0 +1,173 @@
+"""Publish everything the workflow needs, in dependency order, idempotently.
+
+Order: bucket -> Ground Truth assets -> IAM roles -> Lambda functions ->
+feature group -> log group -> state machine -> schedule. Each step reports
+created / updated / unchanged. A failure stops the deploy with a
+``DeployError`` that says what was done and what was not; running the deploy
+again finishes the job, because every step compares before it changes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from botocore.exceptions import ClientError
+
+from publish import feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
+from publish.aws import AwsClients
+from publish.changes import Change, DeployError, DeployReport
+from publish.iam_policies import PolicyContext, role_documents
+from publish.packaging import build_steps_package
+from workflow import job_requests, resources
+from workflow.config import PipelineConfig
+from workflow.graph import build_workflow
+
+STEP_ORDER = ("bucket", "assets", "roles", "lambdas", "feature group", "log group", "state machine", "schedule")
+LAMBDA_HANDLERS = {
+    "check": "steps.check_missing_labels.handler",
+    "update": "steps.update_feature_store.handler",
+}
+
+
+@dataclass
+class DeployResult:
+    report: DeployReport
+    state_machine_arn: str
+    arns: resources.ResourceArns
+
+    def console_url(self) -> str:
+        region = self.arns.region
+        return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/statemachines/view/{self.state_machine_arn}"
+
+
+def state_machine_log_group(cfg: PipelineConfig) -> str:
+    return f"/aws/vendedlogs/states/{cfg.pipeline.name}"
+
+
+def _asset_bodies(cfg: PipelineConfig) -> dict[str, tuple[bytes, str]]:
+    as_json = lambda value: (json.dumps(value, indent=2).encode() + b"\n", "application/json")  # noqa: E731
+    return {
+        "labeling.liquid.html": (cfg.labeling.instructions_template.read_bytes(), "text/html"),
+        "verification.liquid.html": (cfg.verification.instructions_template.read_bytes(), "text/html"),
+        "labeling-categories.json": as_json(job_requests.labeling_categories(cfg)),
+        "verification-categories.json": as_json(job_requests.verification_categories(cfg)),
+    }
+
+
+class Deployer:
+    """One deploy of ``cfg`` through ``clients``; ``emit`` receives each change as it happens."""
+
+    def __init__(self, cfg: PipelineConfig, clients: AwsClients, emit: Callable[[Change], None] = lambda c: None):
+        self.cfg, self.clients, self.emit = cfg, clients, emit
+        self.report = DeployReport()
+        self.arns = resources.ResourceArns.for_account(cfg, clients.account_id())
+
+    def _record(self, change: Change) -> Change:
+        self.emit(self.report.add(change))
+        return change
+
+    def run(self) -> DeployResult:
+        """Run every step in order; raise DeployError naming what is left if one fails."""
+        steps = {
+            "bucket": self._bucket, "assets": self._assets, "roles": self._roles, "lambdas": self._lambdas,
+            "feature group": self._feature_group, "log group": self._log_group,
+            "state machine": self._state_machine, "schedule": self._schedule,
+        }
+        state_machine_arn = ""
+        for index, name in enumerate(STEP_ORDER):
+            try:
+                result = steps[name]()
+            except (ClientError, feature_group.FeatureGroupConflict, RuntimeError, TimeoutError, OSError) as error:
+                raise DeployError(name, _one_line(error), list(self.report.changes), list(STEP_ORDER[index + 1:])) from error
+            if name == "state machine":
+                state_machine_arn = result
+        return DeployResult(self.report, state_machine_arn, self.arns)
+
+    # -- steps -------------------------------------------------------------------------------------------
+    def _bucket(self) -> None:
+        storage = self.cfg.storage
+        self._record(s3_assets.ensure_bucket(self.clients.client("s3"), storage.bucket, self.clients.region, storage.kms_key_arn))
+
+    def _assets(self) -> None:
+        s3 = self.clients.client("s3")
+        for asset, (body, content_type) in _asset_bodies(self.cfg).items():
+            key = resources.asset_key(self.cfg, asset)
+            self._record(s3_assets.ensure_object(s3, self.cfg.storage.bucket, key, body, content_type, self.cfg.storage.kms_key_arn))
+
+    def _policy_context(self) -> PolicyContext:
+        return PolicyContext(
+            cfg=self.cfg, account_id=self.arns.account_id,
+            check_function_name=resources.check_lambda_name(self.cfg),
+            update_function_name=resources.update_lambda_name(self.cfg),
+            state_machine_name=self.cfg.pipeline.name,
+            ground_truth_role_arn=self.arns.ground_truth_role,
+        )
+
+    def _roles(self) -> None:
+        iam = self.clients.client("iam")
+        configured = {
+            "state_machine": self.cfg.iam.state_machine_role_arn,
+            "check_lambda": self.cfg.iam.lambda_role_arn,
+            "update_lambda": self.cfg.iam.lambda_role_arn,
+            "ground_truth": self.cfg.iam.ground_truth_role_arn,
+            "feature_store": self.cfg.iam.feature_store_role_arn,
+            "scheduler": self.cfg.iam.scheduler_role_arn,
+        }
+        names = resources.role_names(self.cfg)
+        for kind, documents in role_documents(self._policy_context()).items():
+            if configured[kind]:
+                self._record(Change("iam role", configured[kind], "unchanged", "configured in iam: not managed"))
+                continue
+            if kind == "scheduler" and self.cfg.schedule.expression is None:
+                continue
+            change, _ = iam_roles.ensure_role(iam, names[kind], documents.trust, documents.policy, self.cfg.pipeline.tags)
+            self._record(change)
+
+    def _lambdas(self) -> None:
+        lam = self.clients.client("lambda")
+        package = build_steps_package()
+        specs = (
+            lambdas.FunctionSpec(resources.check_lambda_name(self.cfg), LAMBDA_HANDLERS["check"], self.arns.check_lambda_role,
+                                 timeout=900, memory_mb=1024, tags=self.cfg.pipeline.tags),
+            lambdas.FunctionSpec(resources.update_lambda_name(self.cfg), LAMBDA_HANDLERS["update"], self.arns.update_lambda_role,
+                                 timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags),
+        )
+        for spec in specs:
+            change, _ = lambdas.ensure_function(lam, spec, package)
+            self._record(change)
+
+    def _feature_group(self) -> None:
+        request = feature_group.feature_group_request(self.cfg, self.arns.feature_store_role)
+        self._record(feature_group.ensure_feature_group(self.clients.client("sagemaker"), request))
+
+    def _log_group(self) -> None:
+        logs, name = self.clients.client("logs"), state_machine_log_group(self.cfg)
+        found = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+        if any(group["logGroupName"] == name for group in found):
+            self._record(Change("log group", name, "unchanged"))
+            return
+        logs.create_log_group(logGroupName=name, tags=dict(self.cfg.pipeline.tags))
+        logs.put_retention_policy(logGroupName=name, retentionInDays=90)
+        self._record(Change("log group", name, "created", "90-day retention"))
+
+    def _state_machine(self) -> str:
+        log_group_arn = f"arn:aws:logs:{self.arns.region}:{self.arns.account_id}:log-group:{state_machine_log_group(self.cfg)}:*"
+        workflow = build_workflow(self.cfg, self.arns, client=self.clients.client("stepfunctions"),
+                                  log_group_arn=log_group_arn, tracing=True)
+        change, arn = state_machine.ensure_state_machine(workflow)
+        self._record(change)
+        return arn
+
+    def _schedule(self) -> None:
+        scheduler, name = self.clients.client("scheduler"), resources.schedule_name(self.cfg)
+        expression = self.cfg.schedule.expression
+        request = None
+        if expression:
+            request = schedule.schedule_request(name, expression, self.cfg.schedule.timezone,
+                                                self.arns.state_machine, self.arns.scheduler_role)
+        self._record(schedule.ensure_schedule(scheduler, name, request))
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,103 @@
+"""``deploy.py --local``: the whole pipeline on the offline sandbox, end to end.
+
+Starts the sandbox in this process, publishes exactly as to AWS, uploads sample
+images, runs one execution while printing each state, and ends with a summary.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from publish.aws import AwsClients
+from publish.deployer import Deployer, DeployResult
+from publish.follow import ExecutionOutcome, follow
+from workflow.config import PipelineConfig
+
+_ACCOUNT_IN_ARN = re.compile(r"^(arn:aws:[a-z-]+:[a-z0-9-]*:)(\d{12})(:.*)$")
+
+
+def in_account(cfg: PipelineConfig, account_id: str) -> tuple[PipelineConfig, list[str]]:
+    """The config with account-specific ARNs moved into the sandbox's account.
+
+    A private workteam belongs to one account; the sandbox is another account,
+    so ``arn:...:111122223333:workteam/...`` becomes ``arn:...:<sandbox>:workteam/...``.
+    Returns the new config and one note per ARN moved.
+    """
+    notes = []
+
+    def move(arn: str | None, what: str) -> str | None:
+        match = _ACCOUNT_IN_ARN.match(arn or "")
+        if not match or match.group(2) == account_id:
+            return arn
+        moved = f"{match.group(1)}{account_id}{match.group(3)}"
+        notes.append(f"{what}: {arn} -> {moved}")
+        return moved
+
+    workforce = cfg.workforce
+    if workforce.type != "public":
+        workforce = dataclasses.replace(workforce, workteam_arn=move(workforce.workteam_arn, "workteam"))
+    storage = dataclasses.replace(cfg.storage, kms_key_arn=move(cfg.storage.kms_key_arn, "kms key"))
+    iam = dataclasses.replace(cfg.iam, **{
+        field.name: move(getattr(cfg.iam, field.name), f"iam.{field.name}") for field in dataclasses.fields(cfg.iam)
+    })
+    return dataclasses.replace(cfg, workforce=workforce, storage=storage, iam=iam), notes
+
+
+@dataclass
+class LocalRun:
+    deploy: DeployResult
+    images: int
+    outcome: ExecutionOutcome
+    records: int
+    wall_seconds: float
+
+    def summary_lines(self) -> list[str]:
+        out = self.outcome.output or {}
+        lines = [
+            f"execution      {self.outcome.status} in {self.outcome.seconds:.1f} s ({self.outcome.events} history events, "
+            f"largest state payload {self.outcome.max_state_payload_bytes} bytes)",
+            f"images found   {out.get('images_found', '-')}",
+            f"already labeled {out.get('already_labeled', '-')}",
+            f"sent to labeling {out.get('selected', '-')} (backlog left: {out.get('backlog', '-')})",
+            f"approved       {out.get('approved', '-')}",
+            f"rejected       {out.get('rejected', '-')}",
+            f"unlabeled      {out.get('unlabeled', '-')}",
+            f"feature group  {self.records} records",
+            f"wall time      {self.wall_seconds:.1f} s",
+        ]
+        if self.outcome.status != "SUCCEEDED":
+            lines.insert(1, f"error          {self.outcome.error}: {self.outcome.cause}")
+        return lines
+
+
+def run_local(cfg: PipelineConfig, sandbox, images: int, emit: Callable[[str], None] = print,
+              execution_input: dict | None = None) -> LocalRun:
+    """Publish to the running ``sandbox``, upload ``images`` samples, run one execution and follow it."""
+    from sandbox.sample_images import generate_sample_images
+
+    t0 = time.monotonic()
+    clients = AwsClients(session=_session(), region=cfg.pipeline.region, endpoint_url=sandbox.endpoint)
+    cfg, notes = in_account(cfg, sandbox.account_id)
+    for note in notes:
+        emit(f"sandbox account {sandbox.account_id}: {note}")
+    emit("publishing:")
+    deploy = Deployer(cfg, clients, emit=lambda change: emit("  " + change.line())).run()
+    s3 = clients.client("s3")
+    keys = generate_sample_images(s3, cfg.storage.bucket, cfg.storage.raw_prefix, images)
+    emit(f"uploaded {len(keys)} sample images to s3://{cfg.storage.bucket}/{cfg.storage.raw_prefix}")
+    sfn = clients.client("stepfunctions")
+    started = sfn.start_execution(stateMachineArn=deploy.state_machine_arn, input=json.dumps(execution_input or {}))
+    emit(f"execution {started['executionArn']}:")
+    outcome = follow(sfn, started["executionArn"], emit=emit)
+    records = len({row["image_uri"] for row in sandbox.offline_store_rows(cfg.feature_store.feature_group_name)})
+    return LocalRun(deploy, len(keys), outcome, records, time.monotonic() - t0)
+
+
+def _session():
+    import boto3
+
+    return boto3.Session()
