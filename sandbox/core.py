@@ -1,0 +1,167 @@
+"""The Sandbox: every AWS service the pipeline touches, offline, in this process or on a local port.
+
+moto provides S3, IAM, Lambda's control plane, Step Functions (executing state machines), EventBridge
+Scheduler, Glue and SageMaker's control plane; the sandbox adds what moto lacks (see
+``sandbox.moto_patches``): Lambda invocations that run the uploaded zip, the Feature Store runtime
+with its offline store, Athena running SQL, Ground Truth labeling jobs, planned faults, and a clock
+that makes hours of waiting take seconds.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from sandbox import moto_patches
+from sandbox.athena import AthenaEngine
+from sandbox.clock import SandboxClock
+from sandbox.faults import FaultPlan
+from sandbox.featurestore import FeatureStoreRuntime, OfflineStore
+from sandbox.featurestore.catalog import schema_from_moto
+from sandbox.lambda_runtime import LambdaRuntime
+
+# Never real credentials: the sandbox sets these while it runs and restores the previous values after.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+_CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
+
+
+class Sandbox:
+    """An offline AWS account. Use as a context manager, or start()/serve() and stop()."""
+
+    def __init__(self, region: str = "eu-west-1", time_scale: float = 0.001, workforce: Any = None) -> None:
+        self.region = region
+        self.account_id = DEFAULT_ACCOUNT_ID
+        self.clock = SandboxClock(time_scale)
+        self.faults = FaultPlan()
+        self.workforce = workforce  # sandbox.workforce.WorkforceProfile (Ground Truth's simulated workers)
+        self.offline_store = OfflineStore()
+        self.featurestore = FeatureStoreRuntime(schema_from_moto, self.clock, self.faults, self.offline_store)
+        self.athena = AthenaEngine(self.offline_store, self.clock, _put_s3_object)
+        self.lambda_runtime = LambdaRuntime(extra_environment=self._lambda_environment)
+        self.endpoint: str | None = None
+        self._server: Any = None
+        self._mock: Any = None
+        self._saved_environ: dict[str, str | None] = {}
+        self.ground_truth: Any = None  # sandbox.ground_truth.GroundTruthService while running
+
+    def start(self) -> "Sandbox":
+        """Activate moto and the sandbox's stand-ins in this process (idempotent)."""
+        if self._mock is not None:
+            return self
+        names = (*FAKE_CREDENTIALS, *_CLEARED, "AWS_DEFAULT_REGION", "AWS_REGION")
+        self._saved_environ = {name: os.environ.get(name) for name in names}
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self._mock.start()  # sets moto's own fake credentials; ours replace them
+        for name in _CLEARED:
+            os.environ.pop(name, None)
+        os.environ.update(FAKE_CREDENTIALS)
+        os.environ["AWS_DEFAULT_REGION"] = self.region
+        os.environ["AWS_REGION"] = self.region
+        try:
+            moto_patches.install(self)
+            self.ground_truth = _install_ground_truth(self)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def serve(self, port: int = 0) -> str:
+        """Also answer HTTP on 127.0.0.1:``port`` (0: any free port); returns the endpoint URL."""
+        from sandbox.server import SandboxServer
+
+        self.start()
+        if self._server is None:
+            self._server = SandboxServer(self, port)
+            self.endpoint = self._server.start()
+        return self.endpoint  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        """Stop serving, deactivate moto (its state is discarded) and restore the environment."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+            self.endpoint = None
+        if self._mock is not None:
+            try:
+                _stop_running_executions()  # no engine thread may outlive the mock and reach real AWS
+                self._mock.stop()
+            finally:
+                self._mock = None
+                moto_patches.uninstall()
+                if self.ground_truth is not None:
+                    from sandbox import ground_truth
+
+                    ground_truth.uninstall()
+                    self.ground_truth = None
+                for name, value in self._saved_environ.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+                self.lambda_runtime.close()
+
+    def offline_store_rows(self, feature_group_name: str) -> list[dict[str, Any]]:
+        """Every offline-store row written for the feature group, oldest first."""
+        return self.offline_store.rows(feature_group_name)
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _lambda_environment(self) -> dict[str, str]:
+        """Extra variables for Lambda handlers: fake credentials (their boto3 calls are intercepted
+        in-process by moto, in server mode too, since the handlers run in this process)."""
+        return dict(FAKE_CREDENTIALS)
+
+
+def _install_ground_truth(sandbox: Sandbox) -> Any:
+    try:
+        from sandbox import ground_truth
+    except ImportError as error:
+        if getattr(error, "name", "") not in ("sandbox.ground_truth",):
+            raise
+        raise RuntimeError(
+            "sandbox.ground_truth is missing: the Ground Truth stand-in (labeling jobs) must provide "
+            "install(sandbox)"
+        ) from error
+    install = getattr(ground_truth, "install", None)
+    if install is None:
+        raise RuntimeError("sandbox.ground_truth has no install(sandbox): cannot add labeling jobs to moto")
+    return install(sandbox)
+
+
+def _stop_running_executions() -> None:
+    """Stop every Step Functions execution still running in moto's engine."""
+    from datetime import datetime, timezone
+
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for regions in list(stepfunctions_parser_backends.values()):
+        for backend in list(regions.values()):
+            for machine in backend.state_machines:
+                for execution in machine.executions:
+                    if execution.status == "RUNNING":
+                        execution.stop(stop_date=datetime.now(timezone.utc), error="Sandbox.Stopped",
+                                       cause="the sandbox was stopped while the execution ran")
+
+
+def _put_s3_object(account: str, bucket: str, key: str, body: bytes) -> None:
+    """Write an object straight into moto's S3 (KeyError when the bucket does not exist)."""
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[account]["aws"]
+    try:
+        backend.get_bucket(bucket)
+    except MissingBucket as error:
+        raise KeyError(bucket) from error
+    backend.put_object(bucket, key, body)

@@ -1,0 +1,119 @@
+"""The offline store: every write of every feature group as a row, in SQLite, queryable by Athena.
+
+One SQLite connection holds one attached database per Glue database (``sagemaker_featurestore``) and
+one table per feature group, named like its Glue table, so Athena's ``"database"."table"`` SQL runs
+unchanged. Columns follow the feature definitions (Integral INTEGER, Fractional REAL, String TEXT)
+plus the columns the real offline store adds: ``write_time`` and ``api_invocation_time``
+(timestamps, stored as Athena prints them: ``2026-11-29 15:05:45.123``) and ``is_deleted``
+(boolean, 0/1).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from datetime import datetime
+from typing import Any
+
+from sandbox.featurestore.validation import FeatureGroupSchema
+
+BOOLEAN_TYPE = "SANDBOX_BOOLEAN"
+TIMESTAMP_TYPE = "SANDBOX_TIMESTAMP"
+_SQL_TYPES = {"Integral": "INTEGER", "Fractional": "REAL", "String": "TEXT"}
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+
+
+def _read_only_authorizer(action: int, *_: Any) -> int:
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+
+
+class AthenaTimestamp(str):
+    """A timestamp value read back from the store (so results know its Athena type)."""
+
+
+sqlite3.register_converter(BOOLEAN_TYPE, lambda raw: raw not in (b"0", b""))
+sqlite3.register_converter(TIMESTAMP_TYPE, lambda raw: AthenaTimestamp(raw.decode("utf-8")))
+
+
+def athena_timestamp(moment: datetime) -> str:
+    """``2026-11-29 15:05:45.123``: how Athena prints a timestamp (millisecond precision)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+class OfflineStore:
+    """Rows of every feature group, and SQL over them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
+        self._databases: set[str] = set()
+        self._tables: dict[str, tuple[str, str, list[str]]] = {}  # feature group name -> (db, table, columns)
+
+    def ensure_table(self, schema: FeatureGroupSchema) -> None:
+        """Create the feature group's table (and its database) if they do not exist yet."""
+        if schema.name in self._tables:
+            return
+        for identifier in (schema.database, schema.table):
+            if not _IDENTIFIER.match(identifier):
+                raise ValueError(f"offline store identifier must match [A-Za-z0-9_]+, got {identifier!r}")
+        columns = [f'"{name}" {_SQL_TYPES[kind]}' for name, kind in schema.feature_types.items()]
+        columns += [f'"write_time" {TIMESTAMP_TYPE}', f'"api_invocation_time" {TIMESTAMP_TYPE}',
+                    f'"is_deleted" {BOOLEAN_TYPE} NOT NULL']
+        with self._lock:
+            if schema.database not in self._databases:
+                self._db.execute(f"ATTACH DATABASE ':memory:' AS \"{schema.database}\"")
+                self._databases.add(schema.database)
+            self._db.execute(f'CREATE TABLE IF NOT EXISTS "{schema.database}"."{schema.table}" ({", ".join(columns)})')
+            self._tables[schema.name] = (schema.database, schema.table,
+                                         [*schema.feature_types, "write_time", "api_invocation_time", "is_deleted"])
+
+    def append(self, schema: FeatureGroupSchema, values: dict[str, Any], *, write_time: datetime,
+               api_invocation_time: datetime, is_deleted: bool = False) -> None:
+        """Add one row: the record's features (missing ones NULL) and the store's own columns."""
+        self.ensure_table(schema)
+        database, table, columns = self._tables[schema.name]
+        row = [values.get(name) for name in schema.feature_types]
+        row += [athena_timestamp(write_time), athena_timestamp(api_invocation_time), int(is_deleted)]
+        marks = ", ".join("?" for _ in columns)
+        names = ", ".join(f'"{c}"' for c in columns)
+        with self._lock:
+            self._db.execute(f'INSERT INTO "{database}"."{table}" ({names}) VALUES ({marks})', row)
+
+    def rows(self, feature_group_name: str) -> list[dict[str, Any]]:
+        """Every row of a feature group in write order (is_deleted as bool, timestamps as text)."""
+        if feature_group_name not in self._tables:
+            return []
+        database, table, _ = self._tables[feature_group_name]
+        columns, rows = self.query(f'SELECT * FROM "{database}"."{table}" ORDER BY rowid')
+        return [dict(zip(columns, row)) for row in rows]
+
+    def query(self, sql: str, read_only: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one SQL statement; sqlite3.Error propagates for the caller to report.
+
+        ``read_only``: anything but reading (writes, DDL, PRAGMA, ATTACH) fails with
+        sqlite3.DatabaseError "not authorized".
+        """
+        with self._lock:
+            if read_only:
+                self._db.set_authorizer(_read_only_authorizer)
+            try:
+                cursor = self._db.execute(sql)
+                columns = [d[0] for d in cursor.description or []]
+                return columns, cursor.fetchall()
+            finally:
+                if read_only:
+                    self._db.set_authorizer(None)
+
+    def identifiers(self) -> set[str]:
+        """Lower-cased names of every database, table and column in the store."""
+        names: set[str] = set()
+        for database, table, columns in self._tables.values():
+            names.update({database.lower(), table.lower()}, (c.lower() for c in columns))
+        return names
+
+    def close(self) -> None:
+        """Release the database."""
+        self._db.close()

@@ -1,0 +1,163 @@
+"""The Sandbox runs state machines with moto's engine: Waits follow the sandbox clock, Lambda tasks run
+the zip, and Lambda failures surface as Step Functions reports them."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import zipfile
+
+import boto3
+import pytest
+
+from sandbox import Sandbox
+
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+     "Action": "sts:AssumeRole"}]}
+HANDLER = '''
+def handler(event, context):
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"doubled": event["n"] * 2}
+'''
+
+
+@pytest.fixture()
+def sb():
+    with Sandbox(region="eu-west-1", time_scale=0.001) as running:
+        role = boto3.client("iam").create_role(RoleName="role", AssumeRolePolicyDocument=json.dumps(TRUST))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("steps/__init__.py", "")
+            archive.writestr("steps/double.py", HANDLER)
+        boto3.client("lambda").create_function(
+            FunctionName="double", Runtime="python3.11", Role=role["Role"]["Arn"], Handler="steps.double.handler",
+            Code={"ZipFile": buffer.getvalue()}, Timeout=10)
+        running.role_arn = role["Role"]["Arn"]
+        yield running
+
+
+def run(sb: Sandbox, definition: dict, execution_input: dict, limit_s: float = 30) -> tuple[dict, float]:
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition),
+                                       roleArn=sb.role_arn)
+    started = time.monotonic()
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(execution_input))["executionArn"]
+    while time.monotonic() - started < limit_s:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return described, time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"execution still running after {limit_s} s")
+
+
+def lambda_task(next_state: str | None = None) -> dict:
+    state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+             "Parameters": {"FunctionName": "double", "Payload.$": "$"}, "ResultSelector": {"result.$": "$.Payload"}}
+    return {**state, **({"Next": next_state} if next_state else {"End": True})}
+
+
+def test_one_hour_wait_takes_about_four_seconds_at_scale_0_001(sb):
+    definition = {"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "Double"}, "Double": lambda_task()}}
+    before = sb.clock.now()
+    described, seconds = run(sb, definition, {"n": 21})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"result": {"doubled": 42}}
+    assert 3.4 <= seconds < 10
+    assert (sb.clock.now() - before).total_seconds() >= 3600
+
+
+def test_lambda_exception_fails_the_task_with_error_type_and_json_cause(sb):
+    definition = {"StartAt": "Double", "States": {"Double": lambda_task()}}
+    described, _ = run(sb, definition, {"fail": True})
+    assert described["status"] == "FAILED"
+    assert described["error"] == "ValueError"
+    cause = json.loads(described["cause"])
+    assert cause["errorType"] == "ValueError" and cause["errorMessage"] == "asked to fail"
+
+
+def test_lambda_timeout_fault_is_caught_as_sandbox_timedout(sb):
+    definition = {"StartAt": "Double", "States": {
+        "Double": {**lambda_task(), "Catch": [{"ErrorEquals": ["Sandbox.Timedout"], "Next": "TimedOut"}]},
+        "TimedOut": {"Type": "Pass", "Result": {"caught": True}, "End": True}}}
+    sb.faults.timeout_lambda("double")
+    described, _ = run(sb, definition, {"n": 1})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"caught": True}
+
+
+def test_throttled_api_in_a_task_is_retried_by_the_state_machine(sb):
+    definition = {"StartAt": "Double", "States": {
+        "Double": {**lambda_task(), "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"],
+                                              "IntervalSeconds": 60, "MaxAttempts": 3, "BackoffRate": 2}]}}}
+    sb.faults.add("lambda", "Invoke", error_code="TooManyRequestsException", status=429, times=2)
+    described, seconds = run(sb, definition, {"n": 5})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"result": {"doubled": 10}}
+    assert sb.faults.calls[("lambda", "Invoke")] == 3
+    assert seconds < 5  # 60 s + 120 s of simulated back-off
+
+
+def test_sandbox_sets_fake_credentials_and_restores_the_environment():
+    os.environ["AWS_ACCESS_KEY_ID"] = "outer"
+    with Sandbox(region="us-west-2") as sb:
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+        assert os.environ["AWS_DEFAULT_REGION"] == "us-west-2"
+        assert sb.region == "us-west-2" and sb.account_id == "123456789012"
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "outer"
+    assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+
+
+def test_timestamp_wait_is_measured_on_the_simulated_clock(sb):
+    from datetime import timedelta
+
+    target = (sb.clock.now() + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    definition = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Timestamp": target, "End": True}}}
+    described, seconds = run(sb, definition, {})
+    assert described["status"] == "SUCCEEDED"
+    assert 1.0 <= seconds < 6  # 1,800 simulated seconds at 0.001
+
+
+def test_state_machine_started_over_http_runs_the_lambda(sb):
+    endpoint = sb.serve(port=0)
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint)
+    machine = sfn.create_state_machine(name="served", roleArn=sb.role_arn, definition=json.dumps(
+        {"StartAt": "Double", "States": {"Double": lambda_task()}}))
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"n": 4}')["executionArn"]
+    deadline = time.monotonic() + 20
+    while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"result": {"doubled": 8}}
+
+
+def test_stop_ends_running_executions_before_leaving_the_mock():
+    with Sandbox(region="eu-west-1") as sb:
+        role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))
+        sfn = boto3.client("stepfunctions")
+        machine = sfn.create_state_machine(name="long", roleArn=role["Role"]["Arn"], definition=json.dumps(
+            {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 86400, "End": True}}}))
+        arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
+        time.sleep(0.2)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        execution = stepfunctions_parser_backends["123456789012"]["eu-west-1"].state_machines[0].executions[0]
+    assert execution.status != "RUNNING"
+
+
+def test_unnamed_executions_get_distinct_uuid_names(sb):
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name="named", roleArn=sb.role_arn, definition=json.dumps(
+        {"StartAt": "Name", "States": {"Name": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name"},
+                                                 "End": True}}}))
+    first = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    assert first != second and not first.endswith(":None")
+    time.sleep(0.3)
+    output = json.loads(sfn.describe_execution(executionArn=first)["output"])
+    assert output["name"] == first.rsplit(":", 1)[1] and len(output["name"]) == 36
