@@ -22,6 +22,12 @@ EXPECTED = [
     "assets/verification.liquid.html",
     "assets/labeling-categories.json",
     "assets/verification-categories.json",
+    "iam/state_machine.json",
+    "iam/check_lambda.json",
+    "iam/update_lambda.json",
+    "iam/ground_truth.json",
+    "iam/feature_store.json",
+    "iam/scheduler.json",
 ]
 # Runs deploy.main with every botocore request refused: any AWS call fails the run.
 POISONED = """
@@ -36,8 +42,9 @@ sys.exit(deploy.main(sys.argv[1:]))
 """
 
 
-def _run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+def _run(*args: str, cwd: Path = REPO_ROOT, **extra_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra_env)
     env["HOME"] = "/nonexistent"  # no ~/.aws either
     code = POISONED.format(root=str(REPO_ROOT))
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
@@ -77,7 +84,16 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "build").exists()
 
 
-def test_a_mode_is_required():
-    result = _run()
+def test_publishing_without_credentials_says_how_to_provide_them():
+    # Without a mode, deploy.py publishes to AWS; with no credentials anywhere (and the EC2
+    # metadata lookup off, as on any machine that is not in AWS) it stops before any AWS call.
+    result = _run(AWS_EC2_METADATA_DISABLED="true")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no AWS credentials found") and "--local" in lines[0]
+
+
+def test_dry_run_and_local_are_exclusive():
+    result = _run("--dry-run", "--local")
     assert result.returncode == 2
-    assert "--dry-run" in result.stderr
+    assert "not allowed with argument" in result.stderr
