@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Callable, Iterator
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -42,37 +41,53 @@ def _details(event: dict) -> dict:
 
 
 def _counters_line(output: str) -> str | None:
-    """From a describeLabelingJob result: 'InProgress: 12/40 labeled'."""
+    """From a status check's output: 'InProgress: 12 labeled, 0 unlabeled, 0 failed'."""
     try:
         data = json.loads(output)
     except (TypeError, ValueError):
         return None
-    for stage in ("labeling", "verification"):
-        job = (data.get(stage) or {}).get("job") if isinstance(data, dict) else None
-        if isinstance(job, dict) and "LabelCounters" in job:
-            counters = job["LabelCounters"]
-            total = sum(counters.get(k, 0) for k in ("TotalLabeled", "Unlabeled", "FailedNonRetryableError"))
-            return (f"{stage} job {job.get('Status', '?')}: {counters.get('TotalLabeled', 0)} labeled, "
-                    f"{counters.get('Unlabeled', 0)} unlabeled, {counters.get('FailedNonRetryableError', 0)} failed"
-                    f" (of {total} counted so far)")
-    return None
+    job = data.get("job") if isinstance(data, dict) else None
+    if not isinstance(job, dict) or not isinstance(job.get("LabelCounters"), dict):
+        return None
+    counters = job["LabelCounters"]
+    return (f"{job.get('Status', '?')}: {counters.get('TotalLabeled', 0)} labeled, "
+            f"{counters.get('Unlabeled', 0)} unlabeled, {counters.get('FailedNonRetryableError', 0)} failed")
 
 
-def describe_event(event: dict, started: dict[str, datetime]) -> str | None:
-    """One human line for the events a person following the run cares about."""
+def _wait_seconds(text: str) -> str:
+    try:
+        seconds = json.loads(text)["poll"]["seconds"]
+    except (TypeError, ValueError, KeyError):
+        return ""
+    return f" {seconds} s" if seconds < 120 else f" {seconds / 60:.0f} min"
+
+
+def describe_event(event: dict, started: dict) -> str | None:
+    """One line for each event a person following the run cares about (None: not worth a line).
+
+    Tasks: when they end, with their duration (and a labeling job's counters);
+    waits: when they start, with the simulated or real wait; the final state;
+    any failure with its cause.
+    """
     kind, details = event["type"], _details(event)
     stamp = event["timestamp"]
-    if kind.endswith("StateEntered"):
-        started[details["name"]] = stamp
-        return f"  -> {details['name']}"
-    if kind.endswith("StateExited"):
-        name = details["name"]
+    name = details.get("name", "")
+    if kind == "TaskStateEntered":
+        started[name] = stamp
+    elif kind == "TaskStateExited":
         took = (stamp - started.pop(name, stamp)).total_seconds()
         counters = _counters_line(details.get("output", ""))
-        suffix = f"  [{counters}]" if counters else ""
-        return f"  <- {name} ({took:.1f} s){suffix}"
-    if kind in ("TaskFailed", "LambdaFunctionFailed", "ExecutionFailed", "TaskTimedOut"):
-        return f"  !! {kind}: {details.get('error', '')} {details.get('cause', '')[:300]}"
+        if counters == started.get("_counters"):
+            counters = None  # unchanged since the last line: the job result just travels on
+        elif counters:
+            started["_counters"] = counters
+        return f"  ok  {name} ({took:.1f} s)" + (f"  {counters}" if counters else "")
+    elif kind == "WaitStateEntered":
+        return f"  ..  {name}{_wait_seconds(details.get('input', ''))}"
+    elif kind in ("SucceedStateEntered", "FailStateEntered"):
+        return f"  {'==' if kind.startswith('Succeed') else '!!'}  {name}"
+    elif kind in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut", "ExecutionFailed"):
+        return f"  !!  {kind}: {details.get('error', '')}: {details.get('cause', '')[:300]}"
     return None
 
 

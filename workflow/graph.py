@@ -252,15 +252,22 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     return start
 
 
-def _summary() -> Pass:
+SUMMARY_UPDATE_FIELDS = ("approved", "rejected", "unlabeled", "written")
+
+
+def _summary(state_id: str = "Summarize", *, labeled: bool = True) -> Pass:
+    """The execution's output: the same keys whether or not anything was labeled."""
     check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
-    update = {f"{name}.$": f"$.update.{name}" for name in ("approved", "rejected", "unlabeled", "written")}
-    jobs = {
-        "run_id.$": "$.check.run_id",
-        "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
-        "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
-    }
-    return Pass("Summarize", parameters={**check, **update, **jobs}, result_path="$")
+    if labeled:
+        update = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
+        jobs = {
+            "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
+            "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
+        }
+    else:
+        update = {name: 0 for name in SUMMARY_UPDATE_FIELDS}
+        jobs = {"labeling_job_name": None, "verification_job_name": None}
+    return Pass(state_id, parameters={**check, **update, "run_id.$": "$.check.run_id", **jobs}, result_path="$")
 
 
 def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
@@ -293,7 +300,8 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
     read_input_error.next(invalid_input)
 
     anything = Choice("Anything to label?")
-    nothing = Succeed("Nothing to label")
+    nothing = _summary("Summarize: nothing to label", labeled=False)
+    nothing.next(Succeed("Nothing to label"))
     check.next(anything)
     anything.add_choice(ChoiceRule.NumericEquals("$.check.selected", 0), nothing)
 

@@ -110,7 +110,8 @@ def test_nothing_to_label_succeeds(definition):
     with mock_aws(config=EXECUTE):
         result = _run(_stub(definition, {"Check missing labels": {"check": {**CHECK, "selected": 0, "manifest_uri": None}}}))
     assert result["status"] == "SUCCEEDED"
-    assert json.loads(result["output"])["check"]["selected"] == 0
+    output = json.loads(result["output"])
+    assert output["selected"] == 0 and output["approved"] == 0 and output["labeling_job_name"] is None
 
 
 def test_invalid_input_fails_with_the_plain_message(definition):

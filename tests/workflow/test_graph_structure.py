@@ -103,8 +103,11 @@ def test_check_missing_labels_event_matches_the_contract(definition, cfg):
 
 def test_nothing_selected_succeeds_at_once(definition):
     choice = definition["States"][definition["States"][definition["StartAt"]]["Next"]]
-    assert choice["Choices"] == [{"Variable": "$.check.selected", "NumericEquals": 0, "Next": "Nothing to label"}]
+    assert choice["Choices"] == [{"Variable": "$.check.selected", "NumericEquals": 0, "Next": "Summarize: nothing to label"}]
     assert choice["Default"] == "Start labeling job"
+    summary = definition["States"]["Summarize: nothing to label"]
+    assert summary["Parameters"]["approved"] == 0 and summary["Parameters"]["labeling_job_name"] is None
+    assert definition["States"][summary["Next"]] == {"Type": "Succeed"}
 
 
 def test_update_feature_store_event_matches_the_contract(definition):
