@@ -158,6 +158,8 @@ def test_unnamed_executions_get_distinct_uuid_names(sb):
     first = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
     second = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
     assert first != second and not first.endswith(":None")
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=first)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)  # a loaded machine may take longer than a fixed sleep
     output = json.loads(sfn.describe_execution(executionArn=first)["output"])
     assert output["name"] == first.rsplit(":", 1)[1] and len(output["name"]) == 36
