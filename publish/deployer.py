@@ -129,9 +129,11 @@ class Deployer:
         package = build_steps_package()
         specs = (
             lambdas.FunctionSpec(resources.check_lambda_name(self.cfg), LAMBDA_HANDLERS["check"], self.arns.check_lambda_role,
-                                 timeout=900, memory_mb=1024, tags=self.cfg.pipeline.tags),
+                                 timeout=900, memory_mb=1024, tags=self.cfg.pipeline.tags,
+                                 tracing=self.cfg.observability.tracing),
             lambdas.FunctionSpec(resources.update_lambda_name(self.cfg), LAMBDA_HANDLERS["update"], self.arns.update_lambda_role,
-                                 timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags),
+                                 timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
+                                 tracing=self.cfg.observability.tracing),
         )
         for spec in specs:
             change, _ = lambdas.ensure_function(lam, spec, package)
@@ -153,8 +155,10 @@ class Deployer:
 
     def _state_machine(self) -> str:
         log_group_arn = f"arn:aws:logs:{self.arns.region}:{self.arns.account_id}:log-group:{state_machine_log_group(self.cfg)}:*"
+        observability = self.cfg.observability
         workflow = build_workflow(self.cfg, self.arns, client=self.clients.client("stepfunctions"),
-                                  log_group_arn=log_group_arn, tracing=True)
+                                  log_group_arn=log_group_arn, tracing=observability.tracing,
+                                  log_level=observability.log_level)
         change, arn = state_machine.ensure_state_machine(workflow)
         self._record(change)
         return arn

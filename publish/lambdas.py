@@ -21,6 +21,7 @@ class FunctionSpec:
     memory_mb: int
     environment: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    tracing: bool = True
 
     def configuration(self) -> dict:
         """The UpdateFunctionConfiguration arguments this spec asks for."""
@@ -32,7 +33,7 @@ class FunctionSpec:
             "MemorySize": self.memory_mb,
             "Environment": {"Variables": dict(self.environment)},
             "LoggingConfig": {"LogFormat": "JSON"},
-            "TracingConfig": {"Mode": "Active"},
+            "TracingConfig": {"Mode": "Active" if self.tracing else "PassThrough"},
         }
 
 

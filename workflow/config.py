@@ -108,6 +108,12 @@ class ScheduleSection:
 
 
 @dataclass(frozen=True)
+class ObservabilitySection:
+    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
+    tracing: bool = True
+
+
+@dataclass(frozen=True)
 class IamSection:
     state_machine_role_arn: str | None = None
     lambda_role_arn: str | None = None
@@ -127,6 +133,7 @@ class PipelineConfig:
     workforce: WorkforceSection
     polling: PollingSection
     schedule: ScheduleSection
+    observability: ObservabilitySection
     iam: IamSection
     source: Path  # the file this was loaded from
 
@@ -166,6 +173,7 @@ ROLE_ARN_PATTERN = re.compile(
 )
 _WORKFORCE_KINDS = {"private": "private-crowd", "vendor": "vendor-crowd", "public": "public-crowd"}
 
+LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 REQUIRED = object()  # marks a key without a default
 _OFF_MEANS_NULL = {"schedule.expression"}
 
@@ -242,6 +250,9 @@ KEYS: tuple[Key, ...] = (
     Key("schedule.expression", "string or null", None,
         "EventBridge Scheduler cron(...), rate(...) or at(...); null or 'off' to run only on demand."),
     Key("schedule.timezone", "string", "UTC", "IANA time zone of the schedule expression."),
+    Key("observability.log_level", "string", "ERROR",
+        "Step Functions execution log level in CloudWatch Logs: ALL, ERROR, FATAL or OFF (execution data is never logged)."),
+    Key("observability.tracing", "boolean", True, "X-Ray tracing of the state machine and both Lambda functions."),
     Key("iam.state_machine_role_arn", "string or null", None, "Existing role for the state machine (null: create)."),
     Key("iam.lambda_role_arn", "string or null", None, "Existing role for both Lambda functions (null: create one least-privilege role per function)."),
     Key("iam.ground_truth_role_arn", "string or null", None, "Existing role for the labeling jobs (null: create)."),
@@ -715,6 +726,12 @@ class _Rules(_Checker):
             raise self.fail("schedule.expression", f"{_shown(expression)} {problem}", _SCHEDULE_FORMS)
         return ScheduleSection(expression=expression, timezone=timezone)
 
+    def observability(self) -> ObservabilitySection:
+        level = self.v["observability.log_level"]
+        if level not in LOG_LEVELS:
+            raise self.fail("observability.log_level", f"{_shown(level)} is not a log level", f"use one of {', '.join(LOG_LEVELS)}")
+        return ObservabilitySection(log_level=level, tracing=self.v["observability.tracing"])
+
     def iam(self) -> IamSection:
         roles = {}
         for name in ("state_machine_role_arn", "lambda_role_arn", "ground_truth_role_arn", "feature_store_role_arn", "scheduler_role_arn"):
@@ -858,6 +875,7 @@ def load_config(path: str | Path = "config.yaml", region: str | None = None) -> 
         workforce=workforce,
         polling=rules.polling(),
         schedule=rules.schedule(),
+        observability=rules.observability(),
         iam=rules.iam(),
         source=source.resolve(),
     )

@@ -368,6 +368,7 @@ def build_workflow(
     *,
     log_group_arn: str | None = None,
     tracing: bool = False,
+    log_level: str = "ERROR",
 ) -> Workflow:
     """The SDK Workflow (name, definition, role, tags, logging) for deploying ``cfg``.
 
@@ -381,8 +382,8 @@ def build_workflow(
     logging_configuration = None
     if log_group_arn:
         logging_configuration = {
-            "level": "ERROR",
-            "includeExecutionData": False,
+            "level": log_level,
+            "includeExecutionData": False,  # state payloads name images and jobs: keep them out of logs
             "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": log_group_arn}}],
         }
     return Workflow(

@@ -48,7 +48,11 @@ CASES = [
     ('unknown-key', {"pipeline.colour": "red"},
      'pipeline.colour: is not a known key; allowed here: name, region, job_name_prefix, tags'),
     ('unknown-section', {"extras": {}},
-     'extras: is not a known key; allowed here: pipeline, storage, feature_store, labels, labeling, verification, workforce, polling, schedule, iam'),
+     'extras: is not a known key; allowed here: pipeline, storage, feature_store, labels, labeling, verification, workforce, polling, schedule, observability, iam'),
+    ('log-level-unknown', {"observability.log_level": "DEBUG"},
+     "observability.log_level: 'DEBUG' is not a log level; use one of ALL, ERROR, FATAL, OFF"),
+    ('tracing-not-bool', {"observability.tracing": "yes please"},
+     "observability.tracing: is 'yes please' (string); expected boolean (true or false)"),
     ('missing-section', {"polling": DELETE},
      'polling: is missing; add the section with its keys: first_interval_seconds, growth, max_interval_seconds'),
     ('section-not-mapping', {"labels": ["scratch"]},
@@ -262,7 +266,7 @@ def test_config_bad_value_gives_one_line(write_config, changes: dict, expected: 
     key_path, wrong_and_accepted = expected.split(": ", 1)
     assert key_path.split("[")[0].split(".")[0] in {
         "pipeline", "storage", "feature_store", "labels", "labeling", "verification",
-        "workforce", "polling", "schedule", "iam", "extras",
+        "workforce", "polling", "schedule", "observability", "iam", "extras",
     }
     assert "; " in wrong_and_accepted  # what is wrong; what is accepted
 

@@ -70,11 +70,11 @@ def test_config_file_missing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "(top level): the file is empty; expected a mapping with the sections pipeline, storage, feature_store, "
-         "labels, labeling, verification, workforce, polling, schedule, iam"),
+         "labels, labeling, verification, workforce, polling, schedule, observability, iam"),
     ("# only a comment\n", "(top level): the file is empty; expected a mapping with the sections pipeline, storage, "
-                           "feature_store, labels, labeling, verification, workforce, polling, schedule, iam"),
+                           "feature_store, labels, labeling, verification, workforce, polling, schedule, observability, iam"),
     ("- a\n- b\n", "(top level): is a list; expected a mapping with the sections pipeline, storage, feature_store, "
-                   "labels, labeling, verification, workforce, polling, schedule, iam"),
+                   "labels, labeling, verification, workforce, polling, schedule, observability, iam"),
     ("pipeline:\n  name: x\n   region: y\n",
      "line 3, column 10: invalid YAML (mapping values are not allowed here); fix the YAML syntax there"),
     ("pipeline: [a, b\n", "line 2, column 1: invalid YAML (expected ',' or ']', but got '<stream end>'); "
