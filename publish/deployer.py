@@ -48,8 +48,8 @@ def state_machine_log_group(cfg: PipelineConfig) -> str:
 def _asset_bodies(cfg: PipelineConfig) -> dict[str, tuple[bytes, str]]:
     as_json = lambda value: (json.dumps(value, indent=2).encode() + b"\n", "application/json")  # noqa: E731
     return {
-        "labeling.liquid.html": (cfg.labeling.instructions_template.read_bytes(), "text/html"),
-        "verification.liquid.html": (cfg.verification.instructions_template.read_bytes(), "text/html"),
+        "labeling.liquid.html": (job_requests.template_text(cfg, "labeling").encode(), "text/html"),
+        "verification.liquid.html": (job_requests.template_text(cfg, "verification").encode(), "text/html"),
         "labeling-categories.json": as_json(job_requests.labeling_categories(cfg)),
         "verification-categories.json": as_json(job_requests.verification_categories(cfg)),
     }

@@ -29,8 +29,8 @@ def render_files(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, str]:
         "job_requests/verification.json": _json(
             job_requests.example_request(job_requests.verification_request(cfg, arns), values)
         ),
-        "assets/labeling.liquid.html": Path(cfg.labeling.instructions_template).read_text(encoding="utf-8"),
-        "assets/verification.liquid.html": Path(cfg.verification.instructions_template).read_text(encoding="utf-8"),
+        "assets/labeling.liquid.html": job_requests.template_text(cfg, "labeling"),
+        "assets/verification.liquid.html": job_requests.template_text(cfg, "verification"),
         "assets/labeling-categories.json": _json(job_requests.labeling_categories(cfg)),
         "assets/verification-categories.json": _json(job_requests.verification_categories(cfg)),
     }

@@ -11,6 +11,9 @@ run's ``job_requests/*.json`` use.
 from __future__ import annotations
 
 import copy
+import html
+import json
+from pathlib import Path
 from typing import Any
 
 from steps import naming
@@ -49,18 +52,36 @@ def labeling_categories(cfg: PipelineConfig) -> dict[str, Any]:
 def verification_categories(cfg: PipelineConfig) -> dict[str, Any]:
     """The label category file of the verification job.
 
-    ``labels`` are the verification choices in config order (the output's
-    ``<verify-attr>`` is the chosen index; index 0 means "label correct");
+    ``labels`` start with the verification choices in config order (the
+    output's ``<verify-attr>`` is the chosen index; index 0 means "label
+    correct"), followed by the labeling job's categories, because the file
+    "must contain the same labels used in the original labeling job"
+    (sms-data-verify-start-api); the worker template offers only the choices.
     ``auditLabelAttributeName`` names the labeling job's attribute whose boxes
-    are verified (sms-data-verify-start-api, sms-label-cat-config-attributes).
-    The original object classes are not verification answers; the worker sees
-    them in the boxes' labels, which come from the input manifest's class-map.
+    are verified (sms-label-cat-config-attributes).
     """
+    labels = list(dict.fromkeys([*cfg.verification.choices, *cfg.labels.categories]))
     return {
         "document-version": CATEGORY_DOCUMENT_VERSION,
-        "labels": [{"label": choice} for choice in cfg.verification.choices],
+        "labels": [{"label": label} for label in labels],
         "auditLabelAttributeName": cfg.labeling.label_attribute,
     }
+
+
+CHOICES_MARKER = "__VERIFICATION_CHOICES__"
+
+
+def template_text(cfg: PipelineConfig, kind: str) -> str:
+    """The worker template uploaded for ``kind`` ("labeling" or "verification").
+
+    In the verification template, ``__VERIFICATION_CHOICES__`` becomes the
+    configured choices as HTML-escaped JSON (the category file holds more labels).
+    """
+    section = {"labeling": cfg.labeling, "verification": cfg.verification}[kind]
+    text = Path(section.instructions_template).read_text(encoding="utf-8")
+    if kind == "verification":
+        text = text.replace(CHOICES_MARKER, html.escape(json.dumps(list(cfg.verification.choices)), quote=True))
+    return text
 
 
 def _tags(cfg: PipelineConfig) -> list[dict[str, str]]:

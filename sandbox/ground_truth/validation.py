@@ -80,6 +80,7 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
                 f"LabelAttributeName '{attribute}' is the label attribute being verified; "
                 "a verification job must use a different LabelAttributeName"
             )
+        _check_original_labels_kept(categories, lines, audited)
     output_path = request["OutputConfig"]["S3OutputPath"]
     _check_output_path(output_path, s3)
     return JobSpec(
@@ -272,6 +273,21 @@ def _audited_attribute(lines: list[dict[str, Any]]) -> str:
         f"the input manifest holds several label attributes {sorted(boxes)}; name the one to verify "
         "with 'auditLabelAttributeName' in the label category file"
     )
+
+
+def _check_original_labels_kept(categories: tuple[str, ...], lines: list[dict[str, Any]], audited: str) -> None:
+    """sms-data-verify-start-api: a verification job's category file must contain the labels used
+    in the original labeling job (new labels may be added). Those are the class-map values."""
+    original: set[str] = set()
+    for line in lines:
+        metadata = line.get(f"{audited}-metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("class-map"), dict):
+            original.update(str(v) for v in metadata["class-map"].values())
+    missing = sorted(original - set(categories))
+    if missing:
+        raise ValidationError(
+            f"LabelCategoryConfigS3Uri must contain the labels used in the original labeling job; missing {missing}"
+        )
 
 
 def _check_output_path(uri: str, s3: S3Store) -> None:

@@ -267,3 +267,19 @@ def test_builtin_account_table_matches_botocore_documentation():
     doc = model.shape_for("HumanTaskConfig").members["PreHumanTaskLambdaArn"].documentation
     documented = dict(re.findall(r"arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:PRE-VerificationBoundingBox", doc))
     assert documented == BUILTIN_LAMBDA_ACCOUNTS
+
+
+def test_verification_categories_must_keep_the_original_labels(gt_env):
+    # sms-data-verify-start-api: the category file "must contain the same labels used in the
+    # original labeling job. You can add new labels."
+    manifest = _labeled_manifest(gt_env)
+    lines = gt_env.read_lines(manifest)
+    used = {v for line in lines for v in line.get("scratch-boxes-metadata", {}).get("class-map", {}).values()}
+    assert used == {"scratch"}
+    only_choices = gt_env.put("work/choices-only.json", json.dumps(
+        {"document-version": "2018-11-28", "labels": [{"label": "ok"}, {"label": "bad"}]}))
+    _assert_validation(gt_env, gt_env.verification_request(manifest, LabelCategoryConfigS3Uri=only_choices),
+                       "must contain the labels used in the original labeling job; missing ['scratch']")
+    with_originals = gt_env.put("work/choices-and-labels.json", json.dumps(
+        {"document-version": "2018-11-28", "labels": [{"label": "ok"}, {"label": "bad"}, {"label": "scratch"}]}))
+    gt_env.sm.create_labeling_job(**gt_env.verification_request(manifest, LabelCategoryConfigS3Uri=with_originals))

@@ -118,5 +118,10 @@ def test_category_files(cfg):
     assert labeling == {"document-version": "2018-11-28", "labels": [{"label": "scratch"}]}
     verification = job_requests.verification_categories(cfg)
     assert verification["document-version"] == "2018-11-28"
-    assert [entry["label"] for entry in verification["labels"]] == list(cfg.verification.choices)
+    # The choices first (index 0 = label correct), then the labeling job's categories, which
+    # Ground Truth requires a verification job's category file to keep.
+    assert [entry["label"] for entry in verification["labels"]] == [*cfg.verification.choices, *cfg.labels.categories]
+    template = job_requests.template_text(cfg, "verification")
+    assert job_requests.CHOICES_MARKER not in template
+    assert 'categories="[&quot;Boxes are correct&quot;, &quot;A scratch is missing or a box is wrong&quot;]"' in template
     assert verification["auditLabelAttributeName"] == cfg.labeling.label_attribute
