@@ -77,6 +77,9 @@ def dry_run(cfg, out_dir: Path) -> int:
     files = {**render_files(cfg, arns), **render_iam_files(cfg, arns)}
     for path in write_files(files, out_dir):
         print(path)
+    from workflow.diagram import write_svg  # graph.svg when Graphviz is installed, else one line why not
+
+    print(write_svg(json.loads(files["state_machine.asl.json"]), out_dir / "graph.svg"))
     return 0
 
 

@@ -1,0 +1,193 @@
+#!/usr/bin/env python
+"""Regenerate the generated parts of the docs from the code: README sections and docs/state_machine.svg.
+
+  python docs/generate.py           rewrite the README's "graph" and "config-reference" sections
+                                    (only between their markers) and docs/state_machine.svg
+  python docs/generate.py --check   change nothing; exit 1 naming what is out of date
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # the SDK import looks for credentials: never ask EC2
+os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+
+README = ROOT / "README.md"
+SVG = ROOT / "docs" / "state_machine.svg"
+CONFIG = ROOT / "config.yaml"
+COMMAND = "python docs/generate.py"
+
+ARCHITECTURE = """\
+```mermaid
+flowchart LR
+    scheduler["EventBridge Scheduler<br/>(schedule.expression)"] -->|StartExecution| sfn
+    user["python runs.py start<br/>or the console"] -->|StartExecution| sfn
+    sfn{{"Step Functions<br/>state machine"}}
+    sfn -->|invoke| check["Lambda<br/>check missing labels"]
+    check -->|list raw images,<br/>write input manifest| s3[("S3 bucket")]
+    check -->|approved images?| athena["Athena"]
+    athena -->|SQL| offline[("Feature Store<br/>offline store<br/>(S3 + Glue table)")]
+    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt1["Ground Truth<br/>bounding-box job"]
+    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt2["Ground Truth<br/>verification job"]
+    gt1 <-->|manifests, images| s3
+    gt2 <-->|manifests, images| s3
+    workers(["your workteam"]) --- gt1
+    workers --- gt2
+    sfn -->|invoke| update["Lambda<br/>update feature store"]
+    update -->|read verification<br/>output manifest| s3
+    update -->|BatchWriteRecord| fg["Feature Store<br/>feature group"]
+    fg --> offline
+```
+"""
+
+ARCHITECTURE_TEXT = """\
+Raw images sit in one S3 bucket. A Step Functions state machine, started by an EventBridge Scheduler
+schedule or on demand (`python runs.py start`; `python runs.py list` and `python runs.py show NAME`
+report on past runs), runs one labeling round: a Lambda function lists the raw images, asks Athena
+which ones already have an approved label in the feature group's offline store, and writes the missing
+ones (up to `labeling.max_images_per_run`) to an input manifest in S3. The state machine then starts a
+Ground Truth bounding-box job on that manifest, polls it with a growing wait, starts a Ground Truth
+verification job on the first job's output manifest, polls that, and a second Lambda function writes
+every verified image (approved or rejected, with its boxes as JSON) to the feature group. Rejected and
+unlabeled images are simply missing again on the next run.
+"""
+
+
+def _config():
+    from workflow.config import load_config
+
+    return load_config(CONFIG)
+
+
+def definition() -> dict:
+    """The shipped config's state machine definition, with the dry run's placeholder ARNs."""
+    from workflow.graph import render_definition
+    from workflow.resources import ResourceArns
+
+    cfg = _config()
+    return render_definition(cfg, ResourceArns.placeholder(cfg))
+
+
+def graph_section(state_machine: dict | None = None) -> str:
+    """Markdown: the architecture picture and text, then the state machine as a Mermaid flowchart."""
+    from workflow.mermaid import to_mermaid
+
+    mermaid = to_mermaid(state_machine if state_machine is not None else definition())
+    return (
+        f"{ARCHITECTURE_TEXT}\n{ARCHITECTURE}\n"
+        f"The state machine, drawn from `config.yaml` by `workflow.mermaid.to_mermaid` (regenerate with "
+        f"`{COMMAND}`; the same graph as an SVG: [docs/state_machine.svg](docs/state_machine.svg), "
+        f"and `python deploy.py --dry-run` writes `graph.svg` when Graphviz's `dot` is installed: "
+        f"`apt-get install graphviz`, `brew install graphviz` or https://graphviz.org/download/):\n\n"
+        f"```mermaid\n{mermaid}```\n"
+    )
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def config_reference_section() -> str:
+    """Markdown table of every config key from ``workflow.config.describe_keys()``."""
+    from workflow.config import describe_keys
+
+    lines = [
+        f"Every key of `config.yaml`, generated from `workflow.config.describe_keys()` (regenerate with `{COMMAND}`).",
+        "",
+        "| Key | Type | Default | Description |",
+        "| --- | --- | --- | --- |",
+    ]
+    for path, typ, default, description in describe_keys():
+        shown = "required" if default == "required" else f"`{default}`"
+        lines.append(f"| `{path}` | {_cell(typ)} | {_cell(shown)} | {_cell(description)} |")
+    return "\n".join(lines) + "\n"
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
+
+
+def section_text(text: str, name: str) -> str:
+    """What stands between the ``name`` markers in ``text`` (ValueError if they are missing or repeated)."""
+    begin, end = markers(name)
+    if text.count(begin) != 1 or text.count(end) != 1 or text.index(begin) > text.index(end):
+        raise ValueError(f"README.md must contain {begin} followed by {end}, once each")
+    return text[text.index(begin) + len(begin):text.index(end)].strip("\n") + "\n"
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    """``text`` with only the part between the ``name`` markers replaced by ``body``."""
+    section_text(text, name)  # validates the markers
+    begin, end = markers(name)
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body.rstrip(chr(10))}\n{end}{tail}"
+
+
+def sections() -> dict[str, str]:
+    """Marker name -> generated Markdown, for every section this script owns."""
+    return {"graph": graph_section(), "config-reference": config_reference_section()}
+
+
+def svg_state_names(svg: str) -> set[str]:
+    """Names of the nodes in an SVG drawn by ``workflow.diagram`` (their <title> elements)."""
+    import html
+    import re
+
+    from workflow.diagram import START_NODE
+
+    titles = re.findall(r'<g id="node\d+" class="node">\s*<title>(.*?)</title>', svg)
+    return {html.unescape(title) for title in titles} - {START_NODE}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="docs/generate.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
+    args = parser.parse_args(argv)
+    from workflow.diagram import find_dot, render_svg, to_dot
+
+    readme = README.read_text(encoding="utf-8")
+    updated = readme
+    for name, body in sections().items():
+        updated = replace_section(updated, name, body)
+    stale = []
+    if updated != readme:
+        stale.append("README.md")
+        if not args.check:
+            README.write_text(updated, encoding="utf-8")
+    state_machine = definition()
+    dot = find_dot()
+    if dot is None:
+        print(f"skipped {SVG.relative_to(ROOT)}: Graphviz 'dot' is not installed (apt-get install graphviz, "
+              "brew install graphviz, or https://graphviz.org/download/)")
+    else:
+        svg = render_svg(to_dot(state_machine), dot)
+        current = SVG.read_text(encoding="utf-8") if SVG.exists() else ""
+        # Graphviz versions draw differently: --check asks for the same states, a rewrite for the same bytes.
+        out_of_date = svg_state_names(current) != set(state_machine["States"]) if args.check else current != svg
+        if out_of_date:
+            stale.append(str(SVG.relative_to(ROOT)))
+            if not args.check:
+                SVG.parent.mkdir(parents=True, exist_ok=True)
+                SVG.write_text(svg, encoding="utf-8")
+    if args.check:
+        if stale:
+            print(f"out of date: {', '.join(stale)}; run {COMMAND}", file=sys.stderr)
+            return 1
+        print("README.md and docs/state_machine.svg are up to date")
+        return 0
+    print(f"rewrote: {', '.join(stale)}" if stale else "nothing to change")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

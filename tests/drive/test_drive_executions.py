@@ -1,0 +1,92 @@
+"""The pure parts of publish.executions: durations, tables, causes, the state a run ended in."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from publish.executions import (
+    ExecutionRow, RunsError, execution_arn, explain_lines, format_duration, parse_input, plain_cause, table_lines,
+)
+
+T0 = datetime(2026, 11, 29, 15, 0, 0, tzinfo=timezone.utc)
+MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:scratch-labeling"
+
+
+class History:
+    """A Step Functions client answering GetExecutionHistory (newest first) in pages of two."""
+
+    def __init__(self, events: list[dict]):
+        self.events = list(reversed(events))
+
+    def get_execution_history(self, executionArn, reverseOrder, maxResults, nextToken=None):
+        assert reverseOrder
+        start = int(nextToken or 0)
+        page = {"events": self.events[start:start + 2]}
+        if start + 2 < len(self.events):
+            page["nextToken"] = str(start + 2)
+        return page
+
+
+def _entered(kind: str, name: str) -> dict:
+    return {"type": f"{kind}StateEntered", "stateEnteredEventDetails": {"name": name}}
+
+
+def _row(status: str, error: str | None = None, cause: str | None = None, summary: dict | None = None) -> ExecutionRow:
+    return ExecutionRow(name="run-1", arn=f"{MACHINE.replace('stateMachine', 'execution')}:run-1", status=status,
+                        started=T0, stopped=T0 + timedelta(seconds=75), summary=summary, error=error, cause=cause)
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0 s"), (59.6, "1 min 0 s"), (75, "1 min 15 s"),
+                                           (3 * 3600 + 120, "3 h 2 min"), (50 * 3600, "2 d 2 h")])
+def test_durations_read_like_people_write_them(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_execution_names_become_arns_and_arns_stay():
+    assert execution_arn(MACHINE, "run-1") == "arn:aws:states:eu-west-1:123456789012:execution:scratch-labeling:run-1"
+    assert execution_arn(MACHINE, "arn:aws:states:x") == "arn:aws:states:x"
+
+
+def test_input_must_be_a_json_object():
+    assert parse_input('{"max_images": 5}') == {"max_images": 5}
+    for bad in ("", "[]", "null", "{'a': 1}"):
+        with pytest.raises(RunsError) as raised:
+            parse_input(bad)
+        assert raised.value.exit_code == 2 and "--input" in str(raised.value)
+
+
+def test_a_raw_lambda_error_is_unwrapped_to_its_message():
+    raw = '{"errorMessage": "bucket my-factory-images does not exist", "errorType": "NoSuchBucket", "stackTrace": []}'
+    assert plain_cause("NoSuchBucket", raw) == "bucket my-factory-images does not exist"
+    assert plain_cause("LabelingJobFailed", "labeling job x failed: Workteam was deleted") == \
+        "labeling job x failed: Workteam was deleted"
+    assert plain_cause("States.Timeout", None) == "States.Timeout (no cause recorded)"
+
+
+def test_the_fail_state_is_named_even_pages_back_in_the_history():
+    sfn = History([_entered("Task", "Check missing labels"), _entered("Fail", "Labeling job failed"),
+                   {"type": "ExecutionFailed", "executionFailedEventDetails": {}}, {"type": "Other"}, {"type": "Other"}])
+    lines = explain_lines(sfn, _row("FAILED", "LabelingJobFailed", "labeling job x failed: Workteam was deleted"))
+    assert lines == ["the execution failed in state 'Labeling job failed'",
+                     "cause: labeling job x failed: Workteam was deleted", "error code: LabelingJobFailed"]
+
+
+def test_without_a_fail_state_the_last_state_entered_is_named():
+    sfn = History([_entered("Task", "Check missing labels"), _entered("Wait", "Labeling: wait"),
+                   {"type": "ExecutionTimedOut"}])
+    assert explain_lines(sfn, _row("TIMED_OUT"))[0] == "the execution timed out in state 'Labeling: wait'"
+    assert explain_lines(History([{"type": "ExecutionAborted"}]), _row("ABORTED", "x", "stopped by ops"))[:2] == [
+        "the execution was stopped (aborted) before any state ran", "cause: stopped by ops"]
+    assert explain_lines(History([]), _row("SUCCEEDED")) == []
+
+
+def test_the_table_aligns_columns_and_marks_missing_counts():
+    done = _row("SUCCEEDED", summary={"images_found": 1200, "already_labeled": 200, "selected": 1000, "backlog": 0,
+                                      "approved": 990, "rejected": 10, "unlabeled": 0, "written": 1000})
+    running = ExecutionRow("run-2", "arn", "RUNNING", T0 + timedelta(hours=1), None, None)
+    header, first, second = table_lines([running, done], now=T0 + timedelta(hours=1, minutes=5))
+    assert header.index("STATUS") == first.index("RUNNING") == second.index("SUCCEEDED")
+    assert first.split()[-8:] == ["-"] * 8 and "5 min 0 s" in first
+    assert second.split()[-8:] == ["1200", "200", "1000", "0", "990", "10", "0", "1000"]
+    assert "2026-11-29 15:00:00 UTC" in second and "1 min 15 s" in second
