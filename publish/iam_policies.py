@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steps.check_missing_labels import INPUT_MANIFEST_NAME
 from workflow.config import PipelineConfig
 
 # Actions that support no resource-level permissions (AWS Service Authorization Reference).
@@ -106,20 +107,33 @@ def state_machine_arn(ctx: PolicyContext) -> str:
     return ctx.arn("states", f"stateMachine:{ctx.state_machine_name}")
 
 
+def execution_arn_pattern(ctx: PolicyContext) -> str:
+    """Every execution of this pipeline's state machine."""
+    return ctx.arn("states", f"execution:{ctx.state_machine_name}:*")
+
+
 def check_function_policy(ctx: PolicyContext) -> dict:
-    """CheckMissingLabels: list raw images, query the offline store, write the run manifest."""
+    """CheckMissingLabels: list raw images, query the offline store, write the run manifest,
+    claim its images and read the claims of other runs (markers, their manifests, their executions)."""
     storage, fs = ctx.cfg.storage, ctx.cfg.feature_store
     athena_prefix = f"{storage.work_prefix}athena/"
     offline_prefix = fs.offline_store_prefix
     glue_db = "sagemaker_featurestore"
     glue_tables = fs.feature_group_name.replace("-", "_").lower() + "_*"  # Feature Store's table naming
+    active_prefix = f"{storage.work_prefix}active/"  # steps.in_flight markers, one per active run
     statements = [
-        _statement("ListRawImagesAndOfflineStore", ["s3:ListBucket"], [_bucket(ctx)],
-                   {"StringLike": {"s3:prefix": [f"{storage.raw_prefix}*", f"{offline_prefix}*", f"{athena_prefix}*"]}}),
+        _statement("ListRawImagesOfflineStoreAndActiveRuns", ["s3:ListBucket"], [_bucket(ctx)],
+                   {"StringLike": {"s3:prefix": [f"{storage.raw_prefix}*", f"{offline_prefix}*", f"{athena_prefix}*",
+                                                 f"{active_prefix}*"]}}),
         _statement("ReadOfflineStoreAndQueryResults", ["s3:GetObject"],
                    [_objects(ctx, offline_prefix), _objects(ctx, athena_prefix)]),
         _statement("WriteRunManifestsAndQueryResults", ["s3:PutObject", "s3:GetBucketLocation", "s3:AbortMultipartUpload"],
                    [_objects(ctx, f"{storage.work_prefix}runs/"), _objects(ctx, athena_prefix), _bucket(ctx)]),
+        _statement("ClaimImagesInFlight", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                   [_objects(ctx, active_prefix)]),
+        _statement("ReadAndWithdrawRunManifests", ["s3:GetObject", "s3:DeleteObject"],
+                   [_objects(ctx, f"{storage.work_prefix}runs/", f"*/{INPUT_MANIFEST_NAME}")]),
+        _statement("DescribeOwnExecutions", ["states:DescribeExecution"], [execution_arn_pattern(ctx)]),
         _statement("DescribeFeatureGroup", ["sagemaker:DescribeFeatureGroup"], [feature_group_arn(ctx)]),
         _statement("RunAthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
                    [ctx.arn("athena", f"workgroup/{fs.athena_workgroup}")]),

@@ -2,25 +2,35 @@
 
 Event and result: ``steps.contract.CheckMissingLabelsEvent`` / ``CheckMissingLabelsResult``.
 The result has constant size: the selected images go to the input manifest in S3.
+Images that other executions are labeling (or whose approvals the offline store may not
+show yet) are left out and counted as ``in_flight``: see ``steps.in_flight``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
-from steps import aws, naming
+from steps import aws, in_flight, naming
 from steps.contract import CheckMissingLabelsEvent, CheckMissingLabelsResult, CheckMissingLabelsSettings
 from steps.execution_input import images_cap
 from steps.labeled_images import approved_image_uris
 from steps.log import StepSummary
 from steps.manifests import write_input_manifest
 from steps.missing import Selection, select_missing
-from steps.s3_images import list_images
+from steps.s3_images import ImageObject, list_images
 
 INPUT_MANIFEST_NAME = "input.manifest"
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def build_result(
-    selection: Selection, cap: int, run: str, bucket: str, work_prefix: str, manifest_uri: str | None
+    selection: Selection, cap: int, run: str, bucket: str, work_prefix: str, manifest_uri: str | None,
+    in_flight_count: int = 0,
 ) -> CheckMissingLabelsResult:
     """The step's result: counts, job names and S3 locations; never the image list."""
     prefix = naming.run_prefix(work_prefix, run)
@@ -29,6 +39,7 @@ def build_result(
         "images_found": selection.images_found,
         "already_labeled": selection.already_labeled,
         "missing": selection.missing,
+        "in_flight": in_flight_count,
         "selected": len(selection.selected),
         "backlog": selection.backlog,
         "max_images": cap,
@@ -41,34 +52,72 @@ def build_result(
     }
 
 
+def held_count(images: list[ImageObject], labeled: Collection[str], held: Collection[str]) -> int:
+    """How many listed images lack an approved label and are held by another run."""
+    return sum(1 for image in images if image.uri in held and image.uri not in labeled) if held else 0
+
+
+def select_free(
+    images: list[ImageObject], labeled: set[str], held: set[str], cap: int
+) -> tuple[Selection, int]:
+    """The missing images no other run holds (``cap`` oldest selected), and the count held."""
+    if not held:
+        return select_missing(images, labeled, cap), 0
+    count = held_count(images, labeled, held)
+    selection = select_missing(images, labeled | held, cap)
+    return replace(selection, already_labeled=selection.already_labeled - count), count
+
+
 def check_missing_labels(
-    event: CheckMissingLabelsEvent, s3: Any, sagemaker: Any, athena: Any, summary: StepSummary
+    event: CheckMissingLabelsEvent, s3: Any, sagemaker: Any, athena: Any, summary: StepSummary,
+    stepfunctions: Any, clock: Callable[[], datetime] = utc_now,
 ) -> CheckMissingLabelsResult:
-    """List images, subtract the approved ones, write this run's manifest, return the result."""
+    """List images, subtract the approved ones and those in flight, claim the rest, return the result."""
     settings: CheckMissingLabelsSettings = event["settings"]
     cap = images_cap(event.get("input"), settings["max_images_per_run"])
     execution = event["execution"]
     run = naming.run_id(settings["job_name_prefix"], execution["id"], execution["start_time"], execution["name"])
     summary.add(run_id=run, max_images=cap)
-    bucket = settings["bucket"]
+    bucket, work_prefix, kms_key_arn = settings["bucket"], settings["work_prefix"], settings.get("kms_key_arn")
     images = list(list_images(s3, bucket, settings["raw_prefix"], settings["image_extensions"]))
+    held = in_flight.InFlight()
     if images:
         labeled, note = approved_image_uris(
             sagemaker, athena, s3, settings["feature_group_name"], settings["athena_workgroup"],
-            settings["athena_output_uri"], settings.get("kms_key_arn"),
+            settings["athena_output_uri"], kms_key_arn,
         )
+        held = in_flight.read_in_flight(s3, stepfunctions, bucket, work_prefix, execution["id"], labeled, clock())
     else:
         labeled, note = set(), "no images under the raw prefix: the offline store was not queried"
     if note:
         summary.note(note)
-    selection = select_missing(images, labeled, cap)
+    selection, in_flight_count = select_free(images, labeled, held.uris, cap)
     manifest_uri = None
     if selection.selected:
-        key = naming.run_prefix(settings["work_prefix"], run) + INPUT_MANIFEST_NAME
-        manifest_uri = write_input_manifest(
-            s3, bucket, key, (image.uri for image in selection.selected), settings.get("kms_key_arn")
+        key = naming.run_prefix(work_prefix, run) + INPUT_MANIFEST_NAME
+        manifest_uri = write_input_manifest(s3, bucket, key, (image.uri for image in selection.selected), kms_key_arn)
+        marker = in_flight.claim(s3, bucket, work_prefix, run, execution["id"], manifest_uri, kms_key_arn, clock())
+        contested = in_flight.older_claims(
+            s3, stepfunctions, bucket, work_prefix, marker, execution["id"], held.seen, labeled, clock()
         )
-    result = build_result(selection, cap, run, bucket, settings["work_prefix"], manifest_uri)
+        held.runs += contested.runs
+        held.released += contested.released
+        held.notes += contested.notes
+        if contested.uris:
+            moved = held_count(images, labeled | held.uris, contested.uris)
+            kept = [image for image in selection.selected if image.uri not in contested.uris]
+            selection = replace(selection, missing=selection.missing - moved, selected=kept)
+            in_flight_count += moved
+            if kept:
+                write_input_manifest(s3, bucket, key, (image.uri for image in kept), kms_key_arn)
+            else:
+                in_flight.release(s3, bucket, marker)
+                s3.delete_object(Bucket=bucket, Key=key)
+                manifest_uri = None
+    for message in held.notes:
+        summary.note(message)
+    summary.add(in_flight_runs=len(held.runs), released_markers=held.released)
+    result = build_result(selection, cap, run, bucket, work_prefix, manifest_uri, in_flight_count)
     summary.add(**{k: v for k, v in result.items() if k != "run_id"})
     return result
 
@@ -77,7 +126,9 @@ def handler(event: CheckMissingLabelsEvent, context: Any) -> CheckMissingLabelsR
     """AWS Lambda entry point."""
     summary = StepSummary("CheckMissingLabels", getattr(context, "aws_request_id", None))
     try:
-        result = check_missing_labels(event, aws.client("s3"), aws.client("sagemaker"), aws.client("athena"), summary)
+        result = check_missing_labels(
+            event, aws.client("s3"), aws.client("sagemaker"), aws.client("athena"), summary, aws.client("stepfunctions")
+        )
     except Exception as error:
         summary.emit(error)
         raise

@@ -41,9 +41,10 @@ class CheckMissingLabelsEvent(TypedDict):
 
 
 class CheckMissingLabelsResult(TypedDict):
-    images_found: int
+    images_found: int  # = already_labeled + in_flight + missing
     already_labeled: int
-    missing: int
+    missing: int  # no approved label and held by no other run: what this run may label
+    in_flight: int  # no approved label, but another run holds them (steps.in_flight)
     selected: int  # sent to labeling in this run
     backlog: int  # missing - selected: left for later runs
     max_images: int  # the cap in force for this run

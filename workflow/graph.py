@@ -62,6 +62,7 @@ CHECK_RESULT_FIELDS = (
     "images_found",
     "already_labeled",
     "missing",
+    "in_flight",
     "selected",
     "backlog",
     "max_images",

@@ -100,3 +100,25 @@ def test_kms_key_is_granted_only_when_configured(cfg):
     with_key = replace(cfg, storage=replace(cfg.storage, kms_key_arn=key))
     kms = [s for _, s in _statements(role_documents(_context(with_key))) if s["Sid"] == "UseTheKmsKey"]
     assert kms and all(s["Resource"] == [key] for s in kms)
+
+
+def test_check_function_may_claim_images_and_read_other_runs_claims_only(cfg):
+    ctx = _context(cfg)
+    statements = {s["Sid"]: s for s in role_documents(ctx)["check_lambda"].policy["Statement"]}
+    bucket, work = f"arn:aws:s3:::{cfg.storage.bucket}", cfg.storage.work_prefix
+    claims = statements["ClaimImagesInFlight"]
+    assert claims["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert claims["Resource"] == [f"{bucket}/{work}active/*"]
+    manifests = statements["ReadAndWithdrawRunManifests"]
+    assert manifests["Action"] == ["s3:DeleteObject", "s3:GetObject"]
+    assert manifests["Resource"] == [f"{bucket}/{work}runs/*/input.manifest"]
+    listing = next(s for s in statements.values() if s["Action"] == ["s3:ListBucket"])
+    assert f"{work}active/*" in listing["Condition"]["StringLike"]["s3:prefix"]
+    describe = statements["DescribeOwnExecutions"]
+    assert describe["Action"] == ["states:DescribeExecution"]
+    assert describe["Resource"] == [f"arn:aws:states:{cfg.pipeline.region}:111122223333:execution:scratch-labeling:*"]
+    deleting = [s for s in statements.values() if "s3:DeleteObject" in s["Action"]]
+    assert {r for s in deleting for r in s["Resource"]} == {f"{bucket}/{work}active/*", f"{bucket}/{work}runs/*/input.manifest"}
+    for role, statement in _statements(role_documents(ctx)):
+        if any(a.startswith("states:") for a in _as_list(statement["Action"])):
+            assert role in {"check_lambda", "scheduler"}, f"{role}: {statement['Action']}"

@@ -41,7 +41,7 @@ def put(s3: Any, *keys: str) -> None:
 def run(s3: Any, sagemaker: Any, athena: Any, evt: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     stream = io.StringIO()
     summary = StepSummary("CheckMissingLabels", "req-1", stream)
-    result = step.check_missing_labels(evt, s3, sagemaker, athena, summary)
+    result = step.check_missing_labels(evt, s3, sagemaker, athena, summary, boto3.client("stepfunctions"))
     return result, summary.emit()
 
 
@@ -176,14 +176,14 @@ def test_pagination_over_a_thousand_objects(s3, sagemaker, athena):
 )
 def test_invalid_execution_input_stops_before_touching_s3(bad, words):
     with pytest.raises(InvalidExecutionInput) as raised:
-        step.check_missing_labels(event(bad), None, None, None, StepSummary("x", stream=io.StringIO()))
+        step.check_missing_labels(event(bad), None, None, None, StepSummary("x", stream=io.StringIO()), None)
     message = str(raised.value)
     assert words in message and "\n" not in message
 
 
 def test_handler_logs_one_json_line_and_returns_the_result(s3, sagemaker, athena, monkeypatch, capsys):
     put(s3, "raw/a.jpg")
-    clients = {"s3": s3, "sagemaker": sagemaker, "athena": athena}
+    clients = {"s3": s3, "sagemaker": sagemaker, "athena": athena, "stepfunctions": boto3.client("stepfunctions")}
     monkeypatch.setattr(step.aws, "client", lambda name: clients[name])
     result = step.handler(event(), type("Context", (), {"aws_request_id": "req-9"})())
     lines = capsys.readouterr().out.strip().splitlines()

@@ -22,7 +22,7 @@ EXECUTE = {"stepfunctions": {"execute_state_machine": True}}
 ROLE = "arn:aws:iam::123456789012:role/scratch-labeling-states"
 
 CHECK = {
-    "images_found": 120, "already_labeled": 100, "missing": 20, "selected": 20, "backlog": 0, "max_images": 1000,
+    "images_found": 120, "already_labeled": 100, "missing": 20, "in_flight": 0, "selected": 20, "backlog": 0, "max_images": 1000,
     "run_id": "scratch-run-0123456789", "manifest_uri": "s3://b/labeling/runs/scratch-run-0123456789/input.manifest",
     "labeling_job_name": "scratch-run-0123456789-lbl", "verification_job_name": "scratch-run-0123456789-vfy",
     "labeling_output_uri": "s3://b/labeling/runs/scratch-run-0123456789/labeling/",

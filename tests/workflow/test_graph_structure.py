@@ -196,7 +196,8 @@ def _longest_state(cfg) -> dict:
     base = f"s3://{cfg.storage.bucket}/{naming.run_prefix(cfg.storage.work_prefix, run)}"
     longest_uri = f"{base}verification/{job_name}/manifests/output/output.manifest"
     count = 10**12  # 13 digits: far beyond any image count
-    check = {field: count for field in ("images_found", "already_labeled", "missing", "selected", "backlog", "max_images")}
+    check = {field: count for field in ("images_found", "already_labeled", "missing", "in_flight", "selected", "backlog",
+                                        "max_images")}
     check.update(run_id=run, manifest_uri=longest_uri, labeling_job_name=job_name, verification_job_name=job_name,
                  labeling_output_uri=longest_uri, verification_output_uri=longest_uri)
     counters = {name: count for name in ("TotalLabeled", "HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled")}
