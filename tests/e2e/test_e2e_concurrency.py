@@ -1,0 +1,87 @@
+"""Two overlapping executions on the sandbox never send the same image to labeling twice."""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import boto3
+
+from publish.aws import AwsClients
+from publish.deployer import Deployer
+from publish.follow import follow
+from publish.local import in_account
+from sandbox import Sandbox
+from sandbox.sample_images import generate_sample_images
+from sandbox.workforce import WorkforceProfile
+from workflow.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s
+SLOW_LABELING = WorkforceProfile(seed=5, approval_rate=1.0, initializing_seconds=60, labeling_seconds=20_000,
+                                 verification_seconds=300)  # execution A: labeling lasts ~4 s of real time
+QUICK = WorkforceProfile(seed=6, approval_rate=1.0, initializing_seconds=60, labeling_seconds=600,
+                         verification_seconds=300)
+FIRST, NEW = 6, 4
+
+
+def _wait_for_labeling_job_in_progress(sagemaker, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
+        if jobs and jobs[0]["LabelingJobStatus"] == "InProgress":
+            return jobs[0]["LabelingJobName"]
+        time.sleep(0.02)
+    raise TimeoutError(f"no labeling job InProgress after {timeout} s")
+
+
+def _input_manifests(s3, bucket: str, work_prefix: str) -> dict[str, set[str]]:
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{work_prefix}runs/")
+    manifests = {}
+    for obj in listing.get("Contents", ()):
+        if obj["Key"].endswith("/input.manifest"):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode()
+            manifests[obj["Key"]] = {json.loads(line)["source-ref"] for line in body.splitlines()}
+    return manifests
+
+
+def test_a_second_execution_labels_only_the_new_images_while_the_first_is_labeling():
+    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=SLOW_LABELING) as sandbox:
+        cfg, _ = in_account(load_config(ROOT / "config.yaml"), sandbox.account_id)
+        clients = AwsClients(session=boto3.Session(), region=cfg.pipeline.region)
+        deployed = Deployer(cfg, clients).run()
+        s3, sfn, sagemaker = clients.client("s3"), clients.client("stepfunctions"), clients.client("sagemaker")
+        bucket, raw = cfg.storage.bucket, cfg.storage.raw_prefix
+        first_keys = generate_sample_images(s3, bucket, raw, FIRST, seed=1)
+
+        a = sfn.start_execution(stateMachineArn=deployed.state_machine_arn, name="run-a", input="{}")["executionArn"]
+        _wait_for_labeling_job_in_progress(sagemaker)
+        new_keys = generate_sample_images(s3, bucket, f"{raw}later/", NEW, seed=2)
+        sandbox.workforce = QUICK
+        b = sfn.start_execution(stateMachineArn=deployed.state_machine_arn, name="run-b", input="{}")["executionArn"]
+        b_outcome = follow(sfn, b, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
+        a_outcome = follow(sfn, a, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
+
+        assert a_outcome.status == b_outcome.status == "SUCCEEDED", (a_outcome.cause, b_outcome.cause)
+        assert (a_outcome.output["selected"], a_outcome.output["images_found"]) == (FIRST, FIRST)
+        # B saw none of A's images labeled (A was still labeling them) and left all of them to A.
+        assert (b_outcome.output["images_found"], b_outcome.output["already_labeled"], b_outcome.output["missing"],
+                b_outcome.output["selected"], b_outcome.output["backlog"]) == (FIRST + NEW, 0, NEW, NEW, 0)
+        uris = lambda keys: {f"s3://{bucket}/{key}" for key in keys}  # noqa: E731
+        manifests = _input_manifests(s3, bucket, cfg.storage.work_prefix)
+        assert sorted(map(len, manifests.values())) == sorted([FIRST, NEW])
+        assert set.union(*manifests.values()) == uris(first_keys) | uris(new_keys)
+        sent = Counter(uri for refs in manifests.values() for uri in refs)
+        assert max(sent.values()) == 1, "an image was in two labeling manifests"
+
+        rows = Counter(row["image_uri"] for row in sandbox.offline_store_rows(cfg.feature_store.feature_group_name))
+        assert set(rows) == uris(first_keys) | uris(new_keys)
+        assert set(rows.values()) == {1}, "an image got more than one record"
+
+        c = sfn.start_execution(stateMachineArn=deployed.state_machine_arn, name="run-c", input="{}")["executionArn"]
+        c_outcome = follow(sfn, c, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
+        assert c_outcome.status == "SUCCEEDED"
+        assert (c_outcome.output["already_labeled"], c_outcome.output["selected"]) == (FIRST + NEW, 0)
+        # Both runs' approvals are visible, so the third run released their claims.
+        assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=f"{cfg.storage.work_prefix}active/")
