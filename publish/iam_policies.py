@@ -86,6 +86,13 @@ def _kms_statements(ctx: PolicyContext, actions: list[str]) -> list[dict]:
     return [_statement("UseTheKmsKey", actions, [key])] if key else []
 
 
+def _tracing_statements(ctx: PolicyContext) -> list[dict]:
+    """X-Ray segments from an actively traced function (when observability.tracing is on)."""
+    if not ctx.cfg.observability.tracing:
+        return []
+    return [_statement("SendTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])]
+
+
 def _log_group_statement(ctx: PolicyContext, function_name: str) -> dict:
     group = ctx.arn("logs", f"log-group:/aws/lambda/{function_name}")
     return _statement(
@@ -142,7 +149,7 @@ def check_function_policy(ctx: PolicyContext) -> dict:
                     ctx.arn("glue", f"table/{glue_db}/{glue_tables}")]),
         _log_group_statement(ctx, ctx.check_function_name),
     ]
-    return _policy(*statements, *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
+    return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
 
 def update_function_policy(ctx: PolicyContext) -> dict:
@@ -153,7 +160,7 @@ def update_function_policy(ctx: PolicyContext) -> dict:
         _statement("WriteFeatureRecords", ["sagemaker:PutRecord", "sagemaker:BatchWriteRecord"], [feature_group_arn(ctx)]),
         _log_group_statement(ctx, ctx.update_function_name),
     ]
-    return _policy(*statements, *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
+    return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
 
 def ground_truth_policy(ctx: PolicyContext) -> dict:
@@ -193,8 +200,9 @@ def state_machine_policy(ctx: PolicyContext) -> dict:
         _statement("PassGroundTruthRole", ["iam:PassRole"], [ctx.ground_truth_role_arn],
                    {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
         _statement("DeliverExecutionLogs", sorted(a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith("logs:")), ["*"]),
-        _statement("SendTraces", sorted(a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith("xray:")), ["*"]),
     ]
+    if ctx.cfg.observability.tracing:
+        statements.append(_statement("SendTraces", sorted(a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith("xray:")), ["*"]))
     return _policy(*statements)
 
 

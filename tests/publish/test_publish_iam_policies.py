@@ -122,3 +122,10 @@ def test_check_function_may_claim_images_and_read_other_runs_claims_only(cfg):
     for role, statement in _statements(role_documents(ctx)):
         if any(a.startswith("states:") for a in _as_list(statement["Action"])):
             assert role in {"check_lambda", "scheduler"}, f"{role}: {statement['Action']}"
+
+
+def test_xray_is_granted_only_when_tracing_is_on(cfg):
+    traced = {role for role, s in _statements(role_documents(_context(cfg))) if s["Sid"] == "SendTraces"}
+    assert traced == {"state_machine", "check_lambda", "update_lambda"}
+    off = replace(cfg, observability=replace(cfg.observability, tracing=False))
+    assert not [s for _, s in _statements(role_documents(_context(off))) if s["Sid"] == "SendTraces"]
