@@ -36,8 +36,10 @@ class ObjectResult:
 
 def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> list[ObjectResult]:
     """Decide every object's outcome, in manifest order."""
-    decide = _label_object if spec.kind == LABELING else _verify_object
-    return [decide(spec, workforce, s3, line) for line in spec.lines]
+    if spec.kind == LABELING:
+        return [_label_object(spec, workforce, s3, line) for line in spec.lines]
+    answers = _answer_count(spec)
+    return [_verify_object(spec, workforce, s3, line, answers) for line in spec.lines]
 
 
 def output_line(spec: JobSpec, line: dict[str, Any], result: ObjectResult, done_at: datetime) -> dict[str, Any]:
@@ -93,7 +95,27 @@ def _label_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line:
     )
 
 
-def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line: dict[str, Any]) -> ObjectResult:
+def _answer_count(spec: JobSpec) -> int:
+    """How many categories workers may answer with: those before the original job's labels.
+
+    A verification job's category file must also list the labels of the job it verifies; they
+    describe the boxes and are not answers, so workers choose among the categories before them.
+    """
+    original: set[str] = set()
+    for line in spec.lines:
+        metadata = line.get(f"{spec.audited_attribute}-metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("class-map"), dict):
+            original.update(str(v) for v in metadata["class-map"].values())
+    count = 0
+    for category in spec.categories:
+        if category in original:
+            break
+        count += 1
+    return max(count, 1)
+
+
+def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line: dict[str, Any],
+                   answers: int) -> ObjectResult:
     size = _read_image(s3, line, VERIFICATION_TYPE)
     if isinstance(size, ObjectResult):
         return size
@@ -104,7 +126,7 @@ def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line
     source_ref = line["source-ref"]
     if workforce.task_expires(spec.kind, spec.name, source_ref):
         return _failure(EXPIRED_REASON, VERIFICATION_TYPE, UNLABELED)
-    verdict = workforce.verdict(spec.name, source_ref, len(spec.categories))
+    verdict = workforce.verdict(spec.name, source_ref, answers)
     metadata: dict[str, Any] = {
         "class-name": spec.categories[verdict],
         "confidence": workforce.verdict_confidence(spec.name, source_ref),

@@ -134,7 +134,7 @@ def make_env(image_count: int = 6, **profile: Any) -> GroundTruthEnv:
     env.put("work/labeling-categories.json", json.dumps({"document-version": "2018-11-28", "labels": [{"label": "scratch"}]}))
     env.put(
         "work/verification-categories.json",
-        json.dumps({"document-version": "2018-11-28", "labels": [{"label": choice} for choice in CHOICES]}),
+        json.dumps({"document-version": "2018-11-28", "labels": [{"label": label} for label in (*CHOICES, "scratch")]}),
     )
     return env
 

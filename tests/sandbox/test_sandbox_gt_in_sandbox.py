@@ -23,7 +23,7 @@ def sandbox_env():
         env.put("work/labeling-categories.json", json.dumps({"document-version": "2018-11-28", "labels": [{"label": "scratch"}]}))
         env.put("work/verification.liquid.html", "<crowd-form/>")
         env.put("work/verification-categories.json", json.dumps(
-            {"document-version": "2018-11-28", "labels": [{"label": choice} for choice in CHOICES]}))
+            {"document-version": "2018-11-28", "labels": [{"label": label} for label in (*CHOICES, "scratch")]}))
         yield env
 
 
