@@ -55,7 +55,7 @@ SAGEMAKER_TRANSIENT_ERRORS = [
 # bare "SageMaker.ResourceInUse" in case the code is passed through unchanged.
 RESOURCE_IN_USE_ERRORS = ["SageMaker.ResourceInUseException", "SageMaker.ResourceInUse"]
 
-LAMBDA_MAX_CONCURRENCY = 8
+LAMBDA_MAX_CONCURRENCY = 10  # BatchWriteRecord calls in flight; bench/run.py measures the same
 APPROVED_INDEX = 0
 
 CHECK_RESULT_FIELDS = (

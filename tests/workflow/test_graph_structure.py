@@ -116,7 +116,7 @@ def test_update_feature_store_event_matches_the_contract(definition):
     assert {key.removesuffix(".$") for key in payload} == set(contract.UpdateFeatureStoreEvent.__annotations__)
     assert payload["manifest_uri.$"] == "$.verification_output.manifest_uri"
     assert set(payload["settings"]) == set(contract.UpdateFeatureStoreSettings.__annotations__)
-    assert payload["settings"]["approved_index"] == 0 and payload["settings"]["max_concurrency"] == 8
+    assert payload["settings"]["approved_index"] == 0 and payload["settings"]["max_concurrency"] == 10
     assert {k.removesuffix(".$") for k in update["ResultSelector"]} == set(contract.UpdateFeatureStoreResult.__annotations__)
     assert update["ResultPath"] == "$.update"
     assert update["Next"] == "Summarize"
