@@ -1,0 +1,403 @@
+"""The case table: what each case puts in S3, which fault it plans, and how it runs.
+
+A case's ``act`` gets a freshly deployed pipeline (clean workforce: every verdict approves, no
+task expires), does its damage, runs the pipeline and returns an ``Acted``: the outcome line
+and what reconciliation must expect. Reconciliation and the follow-up run are the runner's.
+Fault cases on AWS APIs are generated from the (service, operation) pairs a clean run calls.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sandbox.faults import FaultPlan, client_name
+from steps import naming
+from reliability.pipeline import Run, SandboxPipeline, workforce
+
+BASE_IMAGES = 12
+
+
+@dataclass
+class Acted:
+    """What a case did: its one-line outcome and what reconciliation must know."""
+
+    outcome: str
+    run: Run | None = None
+    written_jobs: set[str] = field(default_factory=set)  # verification jobs whose labels must all be stored
+    unlabelable: set[str] = field(default_factory=set)  # images no worker can label: they stay missing
+    rows_offset: int = 0  # offline-store rows written before the feature group was deleted: not its records
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    injected: str
+    act: Callable[[SandboxPipeline], Acted]
+    quick: bool = False  # in the representative subset (`--quick`, the pytest suite)
+    before_follow_up: Callable[[SandboxPipeline], str] | None = None  # operator's repair; returns a note
+
+
+# --- outcome lines --------------------------------------------------------------------------------
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_RUN_HASH = re.compile(r"-[0-9a-f]{10}(?=-lbl|-vfy|/|\b)")
+_SDK_SUFFIX = re.compile(r"\s*\((?:Service|Request ID)[^)]*\)")
+MAX_CAUSE = 170
+
+
+def _lambda_error_payload(text: str) -> str:
+    """A cause embedding a Lambda error payload ({"errorMessage", "errorType", ...}) as ``type: message``."""
+    start = text.find('{"errorMessage"')
+    if start < 0:
+        return text
+    try:
+        payload, end = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return text
+    before, kind = text[:start], str(payload.get("errorType", "?"))
+    if not before.rstrip().endswith(f"{kind}:"):
+        before += f"{kind}: "
+    return f"{before}{payload.get('errorMessage', '')}{text[end:]}"
+
+
+def clean(text: str | None) -> str:
+    """An error cause without request ids, run hashes or Python reprs of moto's internals; one line."""
+    text = _lambda_error_payload(_SDK_SUFFIX.sub("", text or ""))
+    text = _UUID.sub("<id>", text)
+    text = _RUN_HASH.sub("-<hash>", text)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CAUSE else text[: MAX_CAUSE - 1] + "…"
+
+
+def describe_run(run: Run) -> str:
+    """``SUCCEEDED`` (with the state machine's retries) or ``FAILED: error: cause``."""
+    outcome = run.outcome
+    if outcome.status != "SUCCEEDED":
+        error, cause = clean(outcome.error), clean(outcome.cause)
+        return f"{outcome.status}: {cause}" if error and error in cause else f"{outcome.status}: {error}: {cause}"
+    if run.failed_attempts:
+        states = sorted(set(run.failed_attempts))
+        return f"SUCCEEDED; the state machine retried {', '.join(states)} ({len(run.failed_attempts)} failed attempts)"
+    return "SUCCEEDED"
+
+
+def _succeeded_jobs(run: Run) -> set[str]:
+    if run.outcome.status == "SUCCEEDED" and run.run_id and (run.outcome.output or {}).get("selected"):
+        return {naming.job_names(run.run_id)[1]}
+    return set()
+
+
+def _plain_run(pipeline: SandboxPipeline, unlabelable: Iterable[str] = (), note: str = "") -> Acted:
+    run = pipeline.run()
+    outcome = describe_run(run) + (f"; {note}" if note else "")
+    return Acted(outcome, run, _succeeded_jobs(run), set(unlabelable))
+
+
+# --- bad input ------------------------------------------------------------------------------------
+def _non_image_files(p: SandboxPipeline) -> Acted:
+    p.upload_samples(BASE_IMAGES)
+    fake = p.put(p.cfg.storage.raw_prefix + "line-a/notes.png", b"this is a text file, not a PNG\n")
+    for key in ("readme.txt", "line-a/data.json", "line-b/part-0099.png.bak", "line-b/"):
+        p.put(p.cfg.storage.raw_prefix + key, b"" if key.endswith("/") else b"not an image")
+    acted = _plain_run(p, {fake})
+    sent = p.input_manifest(acted.run.run_id) if acted.run and acted.run.run_id else set()
+    ignored = sorted(u for u in sent or () if not u.endswith(".png") or u.endswith(".bak"))
+    acted.outcome += "; other extensions ignored" if not ignored else f"; SENT NON-IMAGE KEYS {ignored}"
+    return acted
+
+
+def _zero_byte_images(p: SandboxPipeline) -> Acted:
+    p.upload_samples(BASE_IMAGES)
+    empty = {p.put(p.cfg.storage.raw_prefix + name, b"") for name in ("line-a/empty.jpg", "line-b/empty.PNG")}
+    return _plain_run(p, empty)
+
+
+SPECIAL_KEYS = ("with space.png", "plus+sign.png", "100%25 percent%.png", "key=value.png",
+                "ünïcødé-画像.png", "semi;colon &amp.png", "nested/dir (1)/x.png")
+
+
+def _special_keys(p: SandboxPipeline) -> Acted:
+    uris = p.upload_samples(BASE_IMAGES)
+    body = p.read(uris[0])
+    special = {p.put(p.cfg.storage.raw_prefix + "special/" + name, body) for name in SPECIAL_KEYS}
+    acted = _plain_run(p)
+    stored = {row["image_uri"] for row in p.sandbox.offline_store_rows(p.feature_group)}
+    acted.outcome += (f"; all {len(special)} keys stored verbatim" if special <= stored
+                      else f"; {len(special - stored)} special keys have no record")
+    return acted
+
+
+def _crash_update_run(p: SandboxPipeline, count: int) -> tuple[Run, str]:
+    """A run whose UpdateFeatureStore crashes: the verification output exists, nothing is written."""
+    p.upload_samples(count)
+    p.sandbox.faults.crash_lambda(p.deploy.arns.update_lambda.rsplit(":", 1)[1], message="planned crash")
+    run = p.run()
+    if run.run_id is None:
+        raise RuntimeError(f"the preparing run did not reach the check step: {describe_run(run)}")
+    verification = naming.job_names(run.run_id)[1]
+    prefix = naming.run_prefix(p.cfg.storage.work_prefix, run.run_id)
+    return run, p.uri(f"{prefix}verification/{verification}/manifests/output/output.manifest")
+
+
+def _invoke_outcome(p: SandboxPipeline, run: Run, manifest_uri: str) -> tuple[str, set[str]]:
+    answer = p.invoke_update(run.run_id, manifest_uri)
+    if "error" in answer:
+        return f"invoke FAILED: {answer['error']}: {clean(answer['message'])}", set()
+    result = answer["result"]
+    return (f"invoke succeeded: {result['lines_read']} lines read, {result['written']} written",
+            {naming.job_names(run.run_id)[1]})
+
+
+def _manifest_variant(p: SandboxPipeline, count: int, edit: Callable[[list[bytes]], list[bytes]]) -> Acted:
+    run, output_uri = _crash_update_run(p, count)
+    lines = p.read(output_uri).split(b"\n")
+    copy_key = naming.run_prefix(p.cfg.storage.work_prefix, run.run_id) + "edited-output.manifest"
+    copy_uri = p.put(copy_key, b"\n".join(edit(lines)))
+    outcome, written = _invoke_outcome(p, run, copy_uri)
+    return Acted(outcome, run, written)
+
+
+MALFORMED_LINE = 28
+
+
+def _malformed_line(p: SandboxPipeline) -> Acted:
+    def corrupt(lines: list[bytes]) -> list[bytes]:
+        lines[MALFORMED_LINE - 1] = lines[MALFORMED_LINE - 1][:40]  # a truncated line
+        return lines
+
+    return _manifest_variant(p, 30, corrupt)
+
+
+def _empty_lines(p: SandboxPipeline) -> Acted:
+    return _manifest_variant(p, BASE_IMAGES, lambda lines: [*lines[:5], b"", b"   ", *lines[5:]])
+
+
+def _missing_manifest(p: SandboxPipeline) -> Acted:
+    run, output_uri = _crash_update_run(p, BASE_IMAGES)
+    p.s3.delete_object(Bucket=p.bucket, Key=output_uri.split("/", 3)[3])
+    outcome, written = _invoke_outcome(p, run, output_uri)
+    return Acted(outcome, run, written)
+
+
+def _feature_group_deleted(p: SandboxPipeline) -> Acted:
+    p.upload_samples(BASE_IMAGES)
+    first = p.run()
+    if first.outcome.status != "SUCCEEDED":
+        return Acted(f"first run {describe_run(first)}", first, set())
+    deleted_rows = len(p.sandbox.offline_store_rows(p.feature_group))
+    p.clients.client("sagemaker").delete_feature_group(FeatureGroupName=p.feature_group)
+    second = p.run()
+    out = second.outcome.output or {}
+    counts = ", ".join(f"{k} {out.get(k)}" for k in ("images_found", "already_labeled", "missing", "selected"))
+    return Acted(f"first run SUCCEEDED; after the deletion: {describe_run(second)} ({counts})", second,
+                 _succeeded_jobs(second), rows_offset=deleted_rows)
+
+
+def _redeploy(p: SandboxPipeline) -> str:
+    changes = [c for c in p.redeploy().report.changes if c.kind == "feature group"]
+    return f"redeploy: feature group {changes[0].action}" if changes else "redeploy"
+
+
+def _rejected(p: SandboxPipeline) -> Acted:
+    p.upload_samples(BASE_IMAGES)
+    p.sandbox.workforce = workforce(approval_rate=0.0)
+    return _plain_run(p)
+
+
+BAD_INPUT = [
+    Case("non-image files", "`line-a/notes.png` holding text; `.txt`, `.json`, `.png.bak` files and a `line-b/` "
+         "folder marker under the raw prefix", _non_image_files),
+    Case("zero-byte images", "two 0-byte images (`empty.jpg`, `empty.PNG`)", _zero_byte_images),
+    Case("special-character keys", "7 keys with spaces, `+`, `%`, `%25`, `=`, `;`, `&`, unicode, parentheses",
+         _special_keys, quick=True),
+    Case("malformed manifest line", f"verification output copied with line {MALFORMED_LINE} of 30 truncated; "
+         "UpdateFeatureStore invoked with it (the run's own update crashed first)", _malformed_line, quick=True),
+    Case("empty manifest lines", "verification output copied with an empty and a blank line inserted; "
+         "UpdateFeatureStore invoked with it (the run's own update crashed first)", _empty_lines),
+    Case("missing output manifest", "verification output manifest deleted; UpdateFeatureStore invoked with its URI "
+         "(the run's own update crashed first)", _missing_manifest),
+    Case("feature group deleted", "DeleteFeatureGroup between two runs; follow-up after re-running the deployer",
+         _feature_group_deleted, before_follow_up=_redeploy),
+    Case("every label rejected", "verification rejects every label (approval_rate=0)", _rejected),
+]
+
+
+# --- faults on AWS APIs ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FaultKind:
+    name: str
+    status: int
+    code: str
+    message: str
+
+
+# Each service's own codes: Lambda throttles with TooManyRequestsException (429), S3 with SlowDown (503).
+THROTTLE = {"lambda": FaultKind("throttle", 429, "TooManyRequestsException", "Rate exceeded"),
+            "s3": FaultKind("throttle", 503, "SlowDown", "Please reduce your request rate.")}
+DEFAULT_THROTTLE = FaultKind("throttle", 400, "ThrottlingException", "Rate exceeded")
+SERVER_ERROR = {"lambda": FaultKind("500", 500, "ServiceException", "internal error"),
+                "s3": FaultKind("500", 500, "InternalError", "We encountered an internal error. Please try again.")}
+DEFAULT_SERVER_ERROR = FaultKind("500", 500, "InternalFailure", "The request processing has failed because of an "
+                                 "unknown error, exception or failure.")
+UNAVAILABLE = FaultKind("503", 503, "ServiceUnavailable", "The request has failed due to a temporary failure "
+                        "of the server.")
+FAULT_TIMES = 2
+
+# Calls the harness makes (starting and following executions), and the per-entry pseudo-operation.
+HARNESS_CALLS = {("stepfunctions", "StartExecution"), ("stepfunctions", "DescribeExecution"),
+                 ("stepfunctions", "GetExecutionHistory")}
+
+
+def fault_kinds(service: str) -> list[FaultKind]:
+    return [THROTTLE.get(service, DEFAULT_THROTTLE), SERVER_ERROR.get(service, DEFAULT_SERVER_ERROR), UNAVAILABLE]
+
+
+def pipeline_calls(counts: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
+    """The (service, operation) pairs the pipeline itself called, from a FaultPlan's counter delta."""
+    return sorted(key for key, n in counts.items()
+                  if n > 0 and key not in HARNESS_CALLS and not key[1].endswith(".entry"))
+
+
+def _api_fault(service: str, operation: str, kind: FaultKind) -> Callable[[SandboxPipeline], Acted]:
+    def act(p: SandboxPipeline) -> Acted:
+        p.upload_samples(BASE_IMAGES)
+        before = p.sandbox.faults.calls[(service, operation)]
+        p.sandbox.faults.add(service, operation, error_code=kind.code, status=kind.status, message=kind.message,
+                             times=FAULT_TIMES)
+        acted = _plain_run(p)
+        reached = p.sandbox.faults.calls[(service, operation)] - before
+        if acted.run.outcome.status == "SUCCEEDED":
+            if reached < FAULT_TIMES:
+                acted.outcome += f"; only {reached} of {FAULT_TIMES} planned faults reached"
+            elif not acted.run.failed_attempts:
+                acted.outcome += "; retried inside the step (client or batch writer)"
+        return acted
+
+    return act
+
+
+QUICK_FAULTS = {("sagemaker-featurestore-runtime", "BatchWriteRecord", "throttle"), ("lambda", "Invoke", "500")}
+
+
+def api_fault_cases(calls: Iterable[tuple[str, str]]) -> list[Case]:
+    """One case per (service, operation) and fault kind: the first FAULT_TIMES calls fail."""
+    cases = []
+    for service, operation in calls:
+        service = client_name(service)
+        for kind in fault_kinds(service):
+            cases.append(Case(
+                f"{kind.name} {service} {operation}",
+                f"{kind.status} {kind.code} on the first {FAULT_TIMES} {operation} calls",
+                _api_fault(service, operation, kind),
+                quick=(service, operation, kind.name) in QUICK_FAULTS,
+            ))
+    return cases
+
+
+# --- Feature Store writes failing midway -----------------------------------------------------------
+def fail_after(plan: FaultPlan, service: str, operation: str, after: int, *, error_code: str, status: int = 500,
+               message: str = "planned", times: int = 1) -> None:
+    """Plan a fault on ``service``/``operation`` that starts once ``after`` calls have passed.
+
+    Wraps this FaultPlan instance's ``check`` (the sandbox's own code is unchanged): the
+    (after+1)-th call and the ``times - 1`` next ones fail.
+    """
+    original = plan.check
+    key = (client_name(service), operation)
+    armed = []
+
+    def check(svc: str, op: str) -> None:
+        if not armed and (client_name(svc), op) == key and plan.calls[key] >= after:
+            armed.append(True)
+            plan.add(service, operation, error_code=error_code, status=status, message=message, times=times)
+        original(svc, op)
+
+    plan.check = check
+
+
+FS = "sagemaker-featurestore-runtime"
+
+
+def _write_fault(count: int, operation: str, after: int, code: str, status: int, times: int,
+                 ) -> Callable[[SandboxPipeline], Acted]:
+    def act(p: SandboxPipeline) -> Acted:
+        p.upload_samples(count)
+        fail_after(p.sandbox.faults, FS, operation, after, error_code=code, status=status, times=times)
+        acted = _plain_run(p)
+        hit = min(times, max(0, p.sandbox.faults.calls[(FS, operation)] - after))
+        acted.outcome += f"; {hit} of {times} planned faults hit"
+        return acted
+
+    return act
+
+
+WRITE_FAULTS = [
+    Case("entries unprocessed midway", "entries 11-15 of 30 returned in UnprocessedEntries",
+         _write_fault(30, "BatchWriteRecord.entry", 10, "Unprocessed", 400, 5)),
+    Case("entries failing midway", "entries 11-15 of 30 in Errors with InternalFailure",
+         _write_fault(30, "BatchWriteRecord.entry", 10, "InternalFailure", 500, 5)),
+    Case("entry rejected midway", "entry 11 of 30 in Errors with ValidationError (permanent)",
+         _write_fault(30, "BatchWriteRecord.entry", 10, "ValidationError", 400, 1)),
+    Case("write call fails after 1 batch, transient", "60 records: after the 1st BatchWriteRecord call, "
+         "2 calls fail with 500 InternalFailure", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 2)),
+    Case("write call fails after 1 batch, persistent", "60 records: after the 1st BatchWriteRecord call, every call "
+         "fails with 500 InternalFailure (40 times)", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 40)),
+]
+
+
+# --- Lambdas and labeling jobs ---------------------------------------------------------------------
+def _lambda_fault(which: str, kind: str) -> Callable[[SandboxPipeline], Acted]:
+    def act(p: SandboxPipeline) -> Acted:
+        p.upload_samples(BASE_IMAGES)
+        arn = p.deploy.arns.check_lambda if which == "check" else p.deploy.arns.update_lambda
+        name = arn.rsplit(":", 1)[1]
+        if kind == "crash":
+            p.sandbox.faults.crash_lambda(name, message="planned crash")
+        else:
+            p.sandbox.faults.timeout_lambda(name)
+        return _plain_run(p)
+
+    return act
+
+
+def _workforce_case(**changes) -> Callable[[SandboxPipeline], Acted]:
+    def act(p: SandboxPipeline) -> Acted:
+        p.upload_samples(BASE_IMAGES)
+        p.sandbox.workforce = workforce(**changes)
+        return _plain_run(p)
+
+    return act
+
+
+def _stopped_job(p: SandboxPipeline) -> Acted:
+    p.upload_samples(BASE_IMAGES)
+    run = p.run_while(p.stop_first_labeling_job)
+    return Acted(describe_run(run), run, _succeeded_jobs(run))
+
+
+LAMBDA_AND_JOBS = [
+    Case("CheckMissingLabels crash", "the check Lambda raises on its first invocation", _lambda_fault("check", "crash")),
+    Case("UpdateFeatureStore crash", "the update Lambda raises on its first invocation",
+         _lambda_fault("update", "crash"), quick=True),
+    Case("CheckMissingLabels timeout", "the check Lambda times out on its first invocation",
+         _lambda_fault("check", "timeout")),
+    Case("UpdateFeatureStore timeout", "the update Lambda times out on its first invocation",
+         _lambda_fault("update", "timeout")),
+    Case("labeling job fails", "the labeling job fails (\"Workteam was deleted\")",
+         _workforce_case(fail_labeling_job="Workteam was deleted")),
+    Case("verification job fails", "the verification job fails (\"Workteam was deleted\")",
+         _workforce_case(fail_verification_job="Workteam was deleted")),
+    Case("labeling job stopped", "StopLabelingJob as soon as the labeling job exists", _stopped_job),
+    Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0)),
+]
+
+
+def all_cases(calls: Iterable[tuple[str, str]]) -> list[Case]:
+    """Every case, the API fault cases generated from ``calls``."""
+    return [*BAD_INPUT, *api_fault_cases(calls), *WRITE_FAULTS, *LAMBDA_AND_JOBS]
+
+
+def quick_cases(calls: Iterable[tuple[str, str]]) -> list[Case]:
+    """The representative subset: one of each family."""
+    return [case for case in all_cases(calls) if case.quick]

@@ -1,0 +1,170 @@
+"""A deployed pipeline in a fresh sandbox: upload images, run executions, read what it wrote."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from publish.aws import AwsClients
+from publish.deployer import Deployer
+from publish.follow import ExecutionOutcome, follow
+from publish.local import in_account
+from sandbox import Sandbox
+from sandbox.sample_images import generate_sample_images
+from sandbox.workforce import WorkforceProfile
+from steps import naming
+from workflow.config import PipelineConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s
+QUICK_JOBS = dict(initializing_seconds=60, labeling_seconds=600, verification_seconds=300)
+# Every verdict "label correct" and no expired task: counts do not depend on the draws.
+CLEAN_WORKFORCE = WorkforceProfile(seed=3, approval_rate=1.0, **QUICK_JOBS)
+EXECUTION_TIMEOUT_SECONDS = 300.0
+
+
+def workforce(**changes: Any) -> WorkforceProfile:
+    """The clean workforce with some behaviour changed (e.g. ``unlabeled_rate=1.0``)."""
+    return WorkforceProfile(**{**CLEAN_WORKFORCE.__dict__, **changes})
+
+
+@dataclass
+class Run:
+    """One execution: how it ended, the run id its check step chose (None if it never did) and
+    the states whose task failed an attempt (each failed attempt once, in order)."""
+
+    outcome: ExecutionOutcome
+    run_id: str | None
+    failed_attempts: list[str]
+
+
+class SandboxPipeline:
+    """The real config, Lambda zips and state machine, deployed into ``sandbox``."""
+
+    def __init__(self, sandbox: Sandbox, config_path: Path = ROOT / "config.yaml") -> None:
+        self.sandbox = sandbox
+        self.cfg: PipelineConfig = in_account(load_config(config_path), sandbox.account_id)[0]
+        self.clients = AwsClients(session=boto3.Session(), region=self.cfg.pipeline.region)
+        self.deploy = self.redeploy()
+        self.s3 = self.clients.client("s3")
+        self.sfn = self.clients.client("stepfunctions")
+        self.runs = 0
+
+    @property
+    def bucket(self) -> str:
+        return self.cfg.storage.bucket
+
+    @property
+    def feature_group(self) -> str:
+        return self.cfg.feature_store.feature_group_name
+
+    def redeploy(self) -> Any:
+        """Publish (again): what an operator does to repair missing resources."""
+        self.deploy = Deployer(self.cfg, self.clients).run()
+        return self.deploy
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def upload_samples(self, count: int, seed: int = 0) -> list[str]:
+        """``count`` sample PNGs under the raw prefix; returns their URIs."""
+        keys = generate_sample_images(self.s3, self.bucket, self.cfg.storage.raw_prefix, count, seed=seed)
+        return [self.uri(key) for key in keys]
+
+    def put(self, key: str, body: bytes) -> str:
+        """Write one object (key relative to the bucket); returns its URI."""
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        return self.uri(key)
+
+    def read(self, uri: str) -> bytes:
+        bucket, key = uri[len("s3://"):].split("/", 1)
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def keys(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, all pages."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [obj["Key"] for page in pages for obj in page.get("Contents", ())]
+
+    def run(self, execution_input: dict | None = None) -> Run:
+        """Start one execution and wait for its end."""
+        self.runs += 1
+        started = self.sfn.start_execution(stateMachineArn=self.deploy.state_machine_arn, name=f"run-{self.runs}",
+                                           input=json.dumps(execution_input or {}))
+        outcome = follow(self.sfn, started["executionArn"], emit=lambda line: None, poll_seconds=0.05,
+                         timeout_seconds=EXECUTION_TIMEOUT_SECONDS)
+        return Run(outcome, *self._from_history(started["executionArn"]))
+
+    def run_while(self, action: Any) -> Run:
+        """Run one execution while ``action(stop_event)`` runs in a thread (e.g. stopping its job)."""
+        done = threading.Event()
+        worker = threading.Thread(target=action, args=(done,), daemon=True)
+        worker.start()
+        try:
+            return self.run()
+        finally:
+            done.set()
+            worker.join(timeout=30)
+
+    def input_manifest(self, run_id: str) -> set[str] | None:
+        """The source-refs a run sent to labeling (None when it wrote no manifest)."""
+        key = naming.run_prefix(self.cfg.storage.work_prefix, run_id) + "input.manifest"
+        if key not in self.keys(key):
+            return None
+        return {json.loads(line)["source-ref"] for line in self.read(self.uri(key)).decode().splitlines() if line}
+
+    def invoke_update(self, run_id: str, manifest_uri: str) -> dict:
+        """Invoke the deployed UpdateFeatureStore Lambda with the event the state machine would send."""
+        from workflow.graph import update_settings
+
+        labeling_job, verification_job = naming.job_names(run_id)
+        event = {
+            "execution": {"id": f"manual-invoke:{run_id}", "name": "manual-invoke", "start_time": "1970-01-01T00:00:00Z"},
+            "manifest_uri": manifest_uri,
+            "labeling_job_name": labeling_job,
+            "verification_job_name": verification_job,
+            "settings": update_settings(self.cfg),
+        }
+        response = self.clients.client("lambda").invoke(FunctionName=self.deploy.arns.update_lambda,
+                                                        Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            return {"error": payload.get("errorType", "?"), "message": payload.get("errorMessage", "")}
+        return {"result": payload}
+
+    def stop_first_labeling_job(self, done: threading.Event) -> None:
+        """Stop the first labeling job as soon as it exists (run in a thread by ``run_while``)."""
+        sagemaker = self.clients.client("sagemaker")
+        while not done.is_set():
+            jobs = sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
+            if jobs:
+                sagemaker.stop_labeling_job(LabelingJobName=jobs[0]["LabelingJobName"])
+                return
+            time.sleep(0.02)
+
+    def _from_history(self, execution_arn: str) -> tuple[str | None, list[str]]:
+        """The run id the check step returned, and the states of failed task attempts."""
+        events, token = [], None
+        while True:
+            page = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
+                                                  **({"nextToken": token} if token else {}))
+            events.extend(page["events"])
+            token = page.get("nextToken")
+            if not token:
+                break
+        run_id, failed, state = None, [], ""
+        for event in events:
+            if event["type"] == "TaskStateEntered":
+                state = event["stateEnteredEventDetails"]["name"]
+            elif event["type"] in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
+                failed.append(state)
+            output = (event.get("taskSucceededEventDetails") or {}).get("output")
+            if run_id is None and output and '"run_id"' in output:
+                payload = json.loads(output).get("Payload", {})
+                if isinstance(payload, dict):
+                    run_id = payload.get("run_id")
+        return run_id, failed

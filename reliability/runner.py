@@ -1,0 +1,101 @@
+"""Run one case in a fresh sandbox, then a clean follow-up run, and reconcile."""
+from __future__ import annotations
+
+import collections
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sandbox import Sandbox
+from steps import naming
+from steps.records import RecordContext, record_from_line
+from steps.s3_images import is_image_key
+from reliability.cases import Acted, Case, describe_run, pipeline_calls
+from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline
+from reliability.reconcile import Snapshot, reconcile, snapshot
+
+
+@dataclass
+class CaseResult:
+    """One row of the table (``seconds`` is the only field that varies between identical runs)."""
+
+    case: str
+    injected: str
+    outcome: str
+    follow_up: str
+    reconciliation: str
+    ok: bool
+    seconds: float
+
+    def comparable(self) -> dict[str, Any]:
+        """Everything but the timing."""
+        return {k: v for k, v in asdict(self).items() if k != "seconds"}
+
+
+def images_in_s3(p: SandboxPipeline) -> set[str]:
+    """The images the pipeline should see: keys under the raw prefix with an image extension."""
+    extensions = [ext.lower() for ext in p.cfg.storage.image_extensions]
+    return {p.uri(k) for k in p.keys(p.cfg.storage.raw_prefix) if is_image_key(k, extensions)}
+
+
+def verified_labels(p: SandboxPipeline) -> list[tuple[str, str]]:
+    """(image URI, verification job) for every verdict in every verification output manifest in S3."""
+    found = []
+    for key in p.keys(p.cfg.storage.work_prefix + "runs/"):
+        parts = key.split("/")
+        if not key.endswith("manifests/output/output.manifest") or "verification" not in parts:
+            continue
+        job = parts[parts.index("verification") + 1]
+        ctx = RecordContext(p.cfg.labeling.label_attribute, p.cfg.verification.label_attribute, 0, "", job)
+        for raw in p.read(p.uri(key)).splitlines():
+            if not raw.strip():
+                continue
+            line = json.loads(raw)
+            if record_from_line(line, ctx) is not None:
+                found.append((line["source-ref"], job))
+    return found
+
+
+def take_snapshot(p: SandboxPipeline, written_jobs: set[str], rows_offset: int = 0) -> Snapshot:
+    """The state now; the first ``rows_offset`` offline-store rows belonged to a deleted feature group."""
+    rows = p.sandbox.offline_store_rows(p.feature_group)[rows_offset:]
+    return snapshot(images_in_s3(p), rows, verified_labels(p), written_jobs)
+
+
+def run_case(case: Case) -> CaseResult:
+    """The case in a fresh sandbox, a clean follow-up run, and the reconciliation of both."""
+    started = time.monotonic()
+    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE) as sandbox:
+        p = SandboxPipeline(sandbox)
+        try:
+            acted = case.act(p)
+        except Exception as error:  # the harness could not run the case: a row that says so
+            acted = Acted(f"HARNESS ERROR {type(error).__name__}: {error}")
+        sandbox.faults.clear()
+        sandbox.workforce = CLEAN_WORKFORCE
+        after = take_snapshot(p, acted.written_jobs, acted.rows_offset)
+        note = case.before_follow_up(p) if case.before_follow_up else ""
+        follow = p.run()
+        sent = p.input_manifest(follow.run_id) if follow.run_id else None
+        written = set(acted.written_jobs)
+        if follow.outcome.status == "SUCCEEDED" and follow.run_id and sent:
+            written.add(naming.job_names(follow.run_id)[1])
+        final = take_snapshot(p, written, acted.rows_offset)
+        result = reconcile(after, sent, final, acted.unlabelable)
+    follow_up = (f"{note}; " if note else "") + describe_run(follow)
+    problems_free = result.ok and not acted.outcome.startswith("HARNESS ERROR")
+    return CaseResult(case.name, case.injected, acted.outcome, follow_up, result.line(), problems_free,
+                      round(time.monotonic() - started, 1))
+
+
+def discover_calls(images: int = 12) -> list[tuple[str, str]]:
+    """The (service, operation) pairs one clean execution makes, from the sandbox's call counter."""
+    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE) as sandbox:
+        p = SandboxPipeline(sandbox)
+        p.upload_samples(images)
+        before = collections.Counter(sandbox.faults.calls)
+        run = p.run()
+        if run.outcome.status != "SUCCEEDED":
+            raise RuntimeError(f"the clean run that lists the pipeline's AWS calls failed: {describe_run(run)}")
+        return pipeline_calls(sandbox.faults.calls - before)
