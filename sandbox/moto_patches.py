@@ -89,6 +89,7 @@ def _apply_all() -> None:
     _patch_lambda_invoke()
     _patch_feature_groups()
     _patch_athena()
+    _patch_sagemaker_task_error_names()
 
 
 # --- 1. Every in-process request: planned faults, and the Feature Store runtime -----------------
@@ -413,3 +414,63 @@ def _patch_athena() -> None:
     _patch(AthenaResponse, "start_query_execution", start_query_execution)
     _patch(AthenaResponse, "get_query_execution", get_query_execution)
     _patch(AthenaResponse, "get_query_results", get_query_results)
+
+
+# --- SageMaker errors as Step Functions names them -------------------------------------------------
+_MODELED_SAGEMAKER_ERRORS = {"ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound", "ConflictException"}
+
+
+def sagemaker_task_error_name(code: str, optimized: bool) -> str:
+    """The Step Functions error name for a SageMaker error ``code`` in a task state.
+
+    AWS names errors after the SDK's exception classes: a modelled error keeps its name with an
+    "Exception" suffix ("SageMaker.ResourceInUseException"); anything else (throttling, 5xx,
+    validation) is the service's catch-all: "SageMaker.AmazonSageMakerException" in the optimized
+    integration (sagemaker:createLabelingJob), "SageMaker.SageMakerException" in aws-sdk tasks.
+    """
+    if code in _MODELED_SAGEMAKER_ERRORS:
+        return f"SageMaker.{code if code.endswith('Exception') else code + 'Exception'}"
+    return "SageMaker.AmazonSageMakerException" if optimized else "SageMaker.SageMakerException"
+
+
+def _patch_sagemaker_task_error_names() -> None:
+    """Why: moto's engine names aws-sdk SageMaker errors "sagemaker.sagemakerException" (no
+    PascalCase binding for the service) and turns every error of the optimized
+    sagemaker:createLabelingJob integration, which it relays as "unsupported", into States.Runtime.
+    Neither matches what AWS reports, so the state machine's Retry and Catch rules could not be
+    exercised. Both are renamed as AWS names them (see sagemaker_task_error_name)."""
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported import (
+        StateTaskServiceUnsupported,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def renamed(optimized: bool, original: Any) -> Any:
+        def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+            resource = self.resource
+            service = resource.api_name if resource.service_name == "aws-sdk" else resource.service_name
+            if not (isinstance(ex, ClientError) and str(service).lower() == "sagemaker"):
+                return original(self, env, ex)
+            code = ex.response.get("Error", {}).get("Code", "")
+            error = sagemaker_task_error_name(code, optimized)
+            cause = f"{ex.response['Error'].get('Message', '')} (Service: SageMaker, Status Code: " \
+                    f"{ex.response.get('ResponseMetadata', {}).get('HTTPStatusCode')}, Error Code: {code})"
+            return FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error, cause=cause,
+                    resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type(),
+                )),
+            )
+        return _from_error
+
+    _patch(aws_sdk.StateTaskServiceAwsSdk, "_from_error", renamed(False, aws_sdk.StateTaskServiceAwsSdk._from_error))
+    _patch(StateTaskServiceUnsupported, "_from_error", renamed(True, StateTaskServiceUnsupported._from_error))

@@ -104,11 +104,22 @@ def _format(template: str, *paths: str) -> str:
     return f"States.Format('{'{}'.join(pieces)}', {', '.join(paths)})"
 
 
+STEP_FAILED_ERROR = "PipelineStepFailed"
+# UpdateFeatureStore rewrites the same records when run again, so failures that may pass are worth
+# one more try before the verified labels of this run are given up: a timeout, an unknown Lambda
+# failure, and writes that still failed after the step's own retries.
+UPDATE_RETRYABLE_ERRORS = [contract.WRITE_FAILED_ERROR, "Sandbox.Timedout", "Lambda.Unknown"]
+
+
 def _step_failed(step_name: str) -> Fail:
-    """The Fail state a task's catch-all leads to: names the step, keeps the error."""
+    """The Fail state a task's catch-all leads to: names the step; the cause keeps the original error.
+
+    The error name is fixed: the caught error may be a reserved ``States.*`` name, which a Fail
+    state must not raise as its own.
+    """
     return Fail(
         f"{step_name} failed",
-        error_path="$.error.Error",
+        error=STEP_FAILED_ERROR,
         cause_path=_format(f"{step_name} failed with {{}}: {{}}", "$.error.Error", "$.error.Cause"),
     )
 
@@ -157,7 +168,7 @@ class _JobStage:
     request: dict[str, Any]
     name_path: str
     output_result_path: str
-    empty_message: str  # Format template with {} for job name and unlabeled count
+    empty_message: str  # Format template with {} for job name, unlabeled and failed counts
 
 
 def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State:
@@ -196,7 +207,8 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     nothing_labeled = Fail(
         f"{title}: nothing labeled",
         error=f"{title}NothingLabeled",
-        cause_path=_format(stage.empty_message, stage.name_path, "$.job.LabelCounters.Unlabeled"),
+        cause_path=_format(stage.empty_message, stage.name_path, "$.job.LabelCounters.Unlabeled",
+                           "$.job.LabelCounters.FailedNonRetryableError"),
     )
     output_name = f"{title}: get output manifest"
     get_output = Task(
@@ -322,6 +334,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         result_path="$.update",
     )
     update.add_retry(_lambda_retry())
+    update.add_retry(Retry(error_equals=UPDATE_RETRYABLE_ERRORS, interval_seconds=30, max_attempts=2, backoff_rate=2.0))
     _catch_all(update, NAME_UPDATE)
     summary = _summary()
     update.next(summary)
@@ -334,7 +347,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
             request=job_requests.verification_request(cfg, arns),
             name_path=job_requests.VERIFICATION_JOB_NAME_PATH,
             output_result_path="$.verification_output",
-            empty_message="verification job {} completed with no verified objects ({} unverified); "
+            empty_message="verification job {} completed with no verified objects ({} expired, {} failed); "
             "the images stay missing and are retried next run",
         ),
         schedule,
@@ -347,7 +360,8 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
             request=job_requests.labeling_request(cfg, arns),
             name_path=job_requests.LABELING_JOB_NAME_PATH,
             output_result_path="$.labeling_output",
-            empty_message="labeling job {} completed with no labeled objects ({} unlabeled); "
+            empty_message="labeling job {} completed with no labeled objects ({} expired, {} failed: "
+            "unreadable or not images); "
             "the images stay missing and are retried next run",
         ),
         schedule,

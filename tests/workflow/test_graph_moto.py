@@ -130,7 +130,7 @@ def test_a_failing_step_is_named_in_the_cause(definition):
     with mock_aws(config=EXECUTE):
         result = _run(_stub(definition, _happy_results(), errors))
     assert result["status"] == "FAILED"
-    assert result["error"] == "FeatureStoreWriteFailed"
+    assert result["error"] == "PipelineStepFailed"
     assert result["cause"] == "Update feature store failed with FeatureStoreWriteFailed: 3 records failed"
 
 
@@ -149,8 +149,8 @@ def test_completed_with_nothing_labeled_fails_clearly(definition):
     assert result["status"] == "FAILED"
     assert result["error"] == "LabelingNothingLabeled"
     assert result["cause"] == (
-        "labeling job scratch-run-0123456789-lbl completed with no labeled objects (20 unlabeled); "
-        "the images stay missing and are retried next run"
+        "labeling job scratch-run-0123456789-lbl completed with no labeled objects (20 expired, 0 failed: "
+        "unreadable or not images); the images stay missing and are retried next run"
     )
 
 

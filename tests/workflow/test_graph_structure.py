@@ -72,9 +72,11 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
         assert catch_all["ErrorEquals"] == ["States.ALL"] and catch_all["ResultPath"] == "$.error"
         fail = states[catch_all["Next"]]
         assert catch_all["Next"] == f"{name} failed" and fail["Type"] == "Fail"
-        assert fail["ErrorPath"] == "$.error.Error"
+        assert fail["Error"] == graph.STEP_FAILED_ERROR and "ErrorPath" not in fail
         assert fail["CausePath"].startswith(f"States.Format('{name} failed with {{}}: {{}}'")
-        if "lambda:invoke" in task["Resource"]:
+        if name == graph.NAME_UPDATE:
+            assert retried == set(graph.LAMBDA_TRANSIENT_ERRORS) | set(graph.UPDATE_RETRYABLE_ERRORS)
+        elif "lambda:invoke" in task["Resource"]:
             assert retried == set(graph.LAMBDA_TRANSIENT_ERRORS)
         else:
             assert retried == set(graph.SAGEMAKER_TRANSIENT_ERRORS)
