@@ -86,7 +86,8 @@ def check_missing_labels(
             sagemaker, athena, s3, settings["feature_group_name"], settings["athena_workgroup"],
             settings["athena_output_uri"], kms_key_arn,
         )
-        held = in_flight.read_in_flight(s3, stepfunctions, bucket, work_prefix, execution["id"], labeled, clock())
+        held = in_flight.read_in_flight(s3, stepfunctions, bucket, work_prefix, execution["id"], labeled, clock(),
+                                        store_readable=note is None)
     else:
         labeled, note = set(), "no images under the raw prefix: the offline store was not queried"
     if note:

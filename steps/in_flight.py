@@ -145,8 +145,14 @@ def _images(s3: Any, marker: Marker, status: str) -> set[str]:
         ) from None
 
 
-def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset[str], now: datetime) -> set[str] | None:
-    """The images ``marker``'s run still holds, or None when the marker is stale."""
+def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset[str], now: datetime,
+                store_readable: bool = True) -> set[str] | None:
+    """The images ``marker``'s run still holds, or None when the marker is stale.
+
+    A run that succeeded recently holds its images until its approvals are visible, unless
+    there is no offline store to wait for (``store_readable`` False: the feature group was
+    deleted or is not Created): then its records cannot appear, and its images are free.
+    """
     try:
         described = sfn.describe_execution(executionArn=marker.execution_arn)
     except ClientError as error:
@@ -158,6 +164,8 @@ def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset
         return _images(s3, marker, status)
     stopped = described.get("stopDate")
     if status != "SUCCEEDED" or stopped is None or (now - stopped).total_seconds() >= OFFLINE_STORE_LAG_SECONDS:
+        return None
+    if not store_readable:
         return None
     images = _images(s3, marker, "recently SUCCEEDED")
     approved = _approved(described.get("output"))
@@ -188,7 +196,7 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
 
 def judge_markers(
     s3: Any, sfn: Any, bucket: str, markers: Mapping[str, datetime], own_execution_arn: str,
-    labeled: set[str] | frozenset[str], now: datetime, found: InFlight,
+    labeled: set[str] | frozenset[str], now: datetime, found: InFlight, store_readable: bool = True,
 ) -> None:
     """Add the images of every in-flight run among ``markers`` to ``found``; delete stale markers."""
     for key, last_modified in sorted(markers.items()):
@@ -203,7 +211,7 @@ def judge_markers(
         if marker is None or marker.execution_arn == own_execution_arn:
             continue
         try:
-            images = held_images(s3, sfn, marker, labeled, now)
+            images = held_images(s3, sfn, marker, labeled, now, store_readable)
         except InFlightUnknown:
             if not _exists(s3, bucket, key):
                 continue  # the run withdrew its claim (marker, then manifest) while we read it
@@ -218,11 +226,12 @@ def judge_markers(
 
 def read_in_flight(
     s3: Any, sfn: Any, bucket: str, work_prefix: str, own_execution_arn: str,
-    labeled: set[str] | frozenset[str], now: datetime,
+    labeled: set[str] | frozenset[str], now: datetime, store_readable: bool = True,
 ) -> InFlight:
     """The images held by other runs' markers (stale markers are deleted on the way)."""
     found = InFlight()
-    judge_markers(s3, sfn, bucket, list_markers(s3, bucket, work_prefix), own_execution_arn, labeled, now, found)
+    judge_markers(s3, sfn, bucket, list_markers(s3, bucket, work_prefix), own_execution_arn, labeled, now, found,
+                  store_readable)
     return found
 
 

@@ -53,8 +53,13 @@ class OfflineStore:
         self._tables: dict[str, tuple[str, str, list[str]]] = {}  # feature group name -> (db, table, columns)
 
     def ensure_table(self, schema: FeatureGroupSchema) -> None:
-        """Create the feature group's table (and its database) if they do not exist yet."""
-        if schema.name in self._tables:
+        """Create the feature group's table (and its database) if they do not exist yet.
+
+        A group deleted and created again gets a new Glue table (its name carries the creation
+        time), as in AWS; the old table and its rows stay, as the old offline store's files do.
+        """
+        known = self._tables.get(schema.name)
+        if known is not None and known[:2] == (schema.database, schema.table):
             return
         for identifier in (schema.database, schema.table):
             if not _IDENTIFIER.match(identifier):

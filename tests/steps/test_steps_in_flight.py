@@ -309,3 +309,15 @@ def test_the_approved_count_read_from_the_execution_output_is_a_summary_key():
     fields = next(ast.literal_eval(node.value) for node in ast.parse(source).body
                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SUMMARY_UPDATE_FIELDS")
     assert in_flight.APPROVED_OUTPUT_KEY in fields
+
+
+def test_a_recent_success_releases_its_images_when_there_is_no_offline_store_to_wait_for(s3, sfn):
+    # The feature group was deleted (or is not Created): the run's records cannot appear in it,
+    # so waiting out the offline-store lag would only keep its images from being labeled again.
+    rival = other_run(s3, sfn, "monday", "SUCCEEDED", [uri("a.jpg"), uri("b.jpg")], stopped_ago=60,
+                      output={"approved": 2, "rejected": 0})
+    held = in_flight.read_in_flight(s3, sfn, BUCKET, WORK, OWN["id"], set(), NOW, store_readable=True)
+    assert held.uris == {uri("a.jpg"), uri("b.jpg")} and rival in markers(s3)
+    released = in_flight.read_in_flight(s3, sfn, BUCKET, WORK, OWN["id"], set(), NOW, store_readable=False)
+    assert released.uris == set() and released.released == 1
+    assert rival not in markers(s3)
