@@ -324,6 +324,8 @@ def _patch_feature_groups() -> None:
 
         group = _group(self, self._get_param("FeatureGroupName"))
         del self.sagemaker_backend.feature_groups[group.arn]
+        if _active is not None:
+            _active.offline_store.forget(group.feature_group_name)
         return EmptyResult()
 
     _patch(SageMakerResponse, "create_feature_group", create_feature_group)

@@ -87,6 +87,12 @@ class OfflineStore:
         with self._lock:
             self._db.execute(f'INSERT INTO "{database}"."{table}" ({names}) VALUES ({marks})', row)
 
+    def forget(self, feature_group_name: str) -> None:
+        """The group was deleted: its rows stay in their table (as AWS leaves the offline store's
+        files in S3), but they are no longer the group's; a group created again gets a new table."""
+        with self._lock:
+            self._tables.pop(feature_group_name, None)
+
     def rows(self, feature_group_name: str) -> list[dict[str, Any]]:
         """Every row of a feature group in write order (is_deleted as bool, timestamps as text)."""
         if feature_group_name not in self._tables:

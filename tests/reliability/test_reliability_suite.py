@@ -33,13 +33,7 @@ def test_the_last_full_run_covers_every_case_of_the_table():
 
 # Cases that do not reconcile, each with its cause. A new failure, or a listed one that starts
 # reconciling, fails the test below: the list is the suite's known-defect register.
-KNOWN_FAILURES = {
-    "feature group deleted": (
-        "sandbox: after DeleteFeatureGroup + CreateFeatureGroup the Glue table gets a new name but "
-        "OfflineStore.ensure_table keeps the old table for the group name, so Athena answers TABLE_NOT_FOUND "
-        "and the follow-up run fails in CheckMissingLabels"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}  # none since the sandbox keeps a recreated feature group's new table
 
 
 def test_every_case_of_the_last_full_run_reconciles_except_the_known_defects():
