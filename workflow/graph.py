@@ -408,5 +408,5 @@ def build_workflow(
         tags=[{"key": key, "value": value} for key, value in sorted(cfg.pipeline.tags.items())],
         client=client,
         logging_configuration=logging_configuration,
-        tracing_configuration={"enabled": True} if tracing else None,
+        tracing_configuration={"enabled": tracing},  # always sent: turning tracing off must reach AWS too
     )
