@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from workflow.mermaid import describe_rule
+from workflow.mermaid import edges
 
 START_NODE = "__start__"  # the start marker's node id; every other node is a state
 INSTALL_HINT = "install Graphviz (apt-get install graphviz, brew install graphviz, or https://graphviz.org/download/)"
@@ -44,18 +44,15 @@ def to_dot(definition: dict[str, Any]) -> str:
         style = _NODE_STYLES.get(state["Type"], "shape=box")
         lines.append(f"    {_quote(name)} [{style}, tooltip={_quote(state['Type'])}];")
     lines.append(f'    {_quote(START_NODE)} -> {_quote(definition["StartAt"])};')
-    for name, state in states.items():
-        source = _quote(name)
-        if "Next" in state:
-            lines.append(f"    {source} -> {_quote(state['Next'])};")
-        for choice in state.get("Choices", []):
-            lines.append(f"    {source} -> {_quote(choice['Next'])} [label={_quote(describe_rule(choice))}];")
-        if "Default" in state:
-            lines.append(f'    {source} -> {_quote(state["Default"])} [label="otherwise"];')
-        for catch in state.get("Catch", []):
-            errors = ", ".join(error.split(".")[-1] for error in catch["ErrorEquals"])
-            lines.append(f"    {source} -> {_quote(catch['Next'])} [style=dashed, color=\"#b91c1c\", "
-                         f"fontcolor=\"#b91c1c\", label={_quote(errors)}];")
+    for edge in edges(definition):
+        source, target = _quote(edge.source), _quote(edge.target)
+        if edge.kind == "next":
+            lines.append(f"    {source} -> {target};")
+        elif edge.kind == "catch":
+            lines.append(f"    {source} -> {target} [style=dashed, color=\"#b91c1c\", "
+                         f"fontcolor=\"#b91c1c\", label={_quote(edge.label)}];")
+        else:
+            lines.append(f"    {source} -> {target} [label={_quote(edge.label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

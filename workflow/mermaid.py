@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 _SHAPES = {
     "Choice": ("{", "}"),
@@ -56,6 +57,29 @@ def describe_rule(rule: dict[str, Any]) -> str:
     return variable
 
 
+@dataclass(frozen=True)
+class Edge:
+    """One transition of the graph: ``kind`` is "next", "choice", "default" or "catch"."""
+
+    source: str
+    target: str
+    kind: str
+    label: str = ""
+
+
+def edges(definition: dict[str, Any]) -> Iterator[Edge]:
+    """Every transition between states, in state order; shared by the Mermaid and SVG pictures."""
+    for name, state in definition["States"].items():
+        if "Next" in state:
+            yield Edge(name, state["Next"], "next")
+        for choice in state.get("Choices", []):
+            yield Edge(name, choice["Next"], "choice", describe_rule(choice))
+        if "Default" in state:
+            yield Edge(name, state["Default"], "default", "otherwise")
+        for catch in state.get("Catch", []):
+            yield Edge(name, catch["Next"], "catch", ", ".join(error.split(".")[-1] for error in catch["ErrorEquals"]))
+
+
 def to_mermaid(definition: dict[str, Any]) -> str:
     """``flowchart TD`` of the states; Choice edges carry their condition, Catch edges are dashed."""
     states: dict[str, Any] = definition["States"]
@@ -65,15 +89,12 @@ def to_mermaid(definition: dict[str, Any]) -> str:
         left, right = _SHAPES.get(state["Type"], ("[", "]"))
         lines.append(f'    {ids[name]}{left}"{_text(name)}"{right}')
     lines.append(f"    start --> {ids[definition['StartAt']]}")
-    for name, state in states.items():
-        source = ids[name]
-        if "Next" in state:
-            lines.append(f"    {source} --> {ids[state['Next']]}")
-        for choice in state.get("Choices", []):
-            lines.append(f'    {source} -->|"{_text(describe_rule(choice))}"| {ids[choice["Next"]]}')
-        if "Default" in state:
-            lines.append(f'    {source} -->|"otherwise"| {ids[state["Default"]]}')
-        for catch in state.get("Catch", []):
-            errors = ", ".join(error.split(".")[-1] for error in catch["ErrorEquals"])
-            lines.append(f'    {source} -.->|"{_text(errors)}"| {ids[catch["Next"]]}')
+    for edge in edges(definition):
+        source, target = ids[edge.source], ids[edge.target]
+        if edge.kind == "next":
+            lines.append(f"    {source} --> {target}")
+        elif edge.kind == "catch":
+            lines.append(f'    {source} -.->|"{_text(edge.label)}"| {target}')
+        else:
+            lines.append(f'    {source} -->|"{_text(edge.label)}"| {target}')
     return "\n".join(lines) + "\n"
