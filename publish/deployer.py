@@ -95,15 +95,6 @@ class Deployer:
             key = resources.asset_key(self.cfg, asset)
             self._record(s3_assets.ensure_object(s3, self.cfg.storage.bucket, key, body, content_type, self.cfg.storage.kms_key_arn))
 
-    def _policy_context(self) -> PolicyContext:
-        return PolicyContext(
-            cfg=self.cfg, account_id=self.arns.account_id,
-            check_function_name=resources.check_lambda_name(self.cfg),
-            update_function_name=resources.update_lambda_name(self.cfg),
-            state_machine_name=self.cfg.pipeline.name,
-            ground_truth_role_arn=self.arns.ground_truth_role,
-        )
-
     def _roles(self) -> None:
         iam = self.clients.client("iam")
         configured = {
@@ -115,7 +106,7 @@ class Deployer:
             "scheduler": self.cfg.iam.scheduler_role_arn,
         }
         names = resources.role_names(self.cfg)
-        for kind, documents in role_documents(self._policy_context()).items():
+        for kind, documents in role_documents(PolicyContext.for_config(self.cfg, self.arns)).items():
             if configured[kind]:
                 self._record(Change("iam role", configured[kind], "unchanged", "configured in iam: not managed"))
                 continue

@@ -38,6 +38,19 @@ class PolicyContext:
     ground_truth_role_arn: str
     partition: str = "aws"
 
+    @classmethod
+    def for_config(cls, cfg: PipelineConfig, arns) -> "PolicyContext":
+        """The context for ``cfg`` with the account and Ground Truth role of ``arns`` (ResourceArns)."""
+        from workflow import resources
+
+        return cls(
+            cfg=cfg, account_id=arns.account_id,
+            check_function_name=resources.check_lambda_name(cfg),
+            update_function_name=resources.update_lambda_name(cfg),
+            state_machine_name=cfg.pipeline.name,
+            ground_truth_role_arn=arns.ground_truth_role,
+        )
+
     @property
     def region(self) -> str:
         return self.cfg.pipeline.region
@@ -233,16 +246,7 @@ def render_iam_files(cfg: PipelineConfig, arns) -> dict[str, str]:
     """Every role's trust and permission document as ``iam/<role>.json`` files (dry run, review)."""
     import json
 
-    from workflow import resources
-
-    ctx = PolicyContext(
-        cfg=cfg, account_id=arns.account_id,
-        check_function_name=resources.check_lambda_name(cfg),
-        update_function_name=resources.update_lambda_name(cfg),
-        state_machine_name=cfg.pipeline.name,
-        ground_truth_role_arn=arns.ground_truth_role,
-    )
     return {
         f"iam/{role}.json": json.dumps({"trust": docs.trust, "permissions": docs.policy}, indent=2) + "\n"
-        for role, docs in role_documents(ctx).items()
+        for role, docs in role_documents(PolicyContext.for_config(cfg, arns)).items()
     }
