@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from publish.follow import event_details, history
 from workflow.config import PipelineConfig
 from workflow.resources import ResourceArns
 
@@ -161,27 +162,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             for key in (*SUMMARY_COUNTS, *SUMMARY_JOBS) if summary.get(key) is not None]
 
 
-def _details(event: dict[str, Any]) -> dict[str, Any]:
-    return next((value for key, value in event.items() if key.endswith("EventDetails") and isinstance(value, dict)), {})
-
-
 def failed_state(sfn: Any, arn: str) -> str | None:
     """The state the execution ended in: its Fail state, else the last state entered (None: no state ran)."""
     last_entered = None
-    token = None
-    while True:
-        kwargs: dict[str, Any] = {"executionArn": arn, "reverseOrder": True, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        for event in page["events"]:
-            if event["type"] == "FailStateEntered":
-                return _details(event).get("name")
-            if last_entered is None and event["type"].endswith("StateEntered"):
-                last_entered = _details(event).get("name")
-        token = page.get("nextToken")
-        if not token:
-            return last_entered
+    for event in history(sfn, arn, reverse=True):
+        if event["type"] == "FailStateEntered":
+            return event_details(event).get("name")
+        if last_entered is None and event["type"].endswith("StateEntered"):
+            last_entered = event_details(event).get("name")
+    return last_entered
 
 
 def plain_cause(error: str | None, cause: str | None) -> str:

@@ -22,21 +22,20 @@ class ExecutionOutcome:
     states: list[str] = field(default_factory=list)
 
 
-def _history(sfn, arn: str, seen: int) -> list[dict]:
-    """Every event after the first ``seen`` ones, oldest first."""
-    events, token = [], None
+def history(sfn, arn: str, reverse: bool = False) -> Iterator[dict]:
+    """Every event of the execution's history, oldest first (newest first with ``reverse``), all pages."""
+    token = None
     while True:
-        kwargs = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
+        page = sfn.get_execution_history(executionArn=arn, reverseOrder=reverse, maxResults=1000,
+                                         **({"nextToken": token} if token else {}))
+        yield from page["events"]
         token = page.get("nextToken")
         if not token:
-            return events[seen:]
+            return
 
 
-def _details(event: dict) -> dict:
+def event_details(event: dict) -> dict:
+    """The ``...EventDetails`` member of a history event ({} when it has none)."""
     return next((v for k, v in event.items() if k.endswith("EventDetails") and isinstance(v, dict)), {})
 
 
@@ -69,7 +68,7 @@ def describe_event(event: dict, started: dict) -> str | None:
     waits: when they start, with the simulated or real wait; the final state;
     any failure with its cause.
     """
-    kind, details = event["type"], _details(event)
+    kind, details = event["type"], event_details(event)
     stamp = event["timestamp"]
     name = details.get("name", "")
     if kind == "TaskStateEntered":
@@ -94,7 +93,7 @@ def describe_event(event: dict, started: dict) -> str | None:
 def payload_sizes(events: list[dict]) -> Iterator[int]:
     """Sizes in bytes of every state input and output in the history."""
     for event in events:
-        details = _details(event)
+        details = event_details(event)
         for key in ("input", "output"):
             if isinstance(details.get(key), str):
                 yield len(details[key].encode())
@@ -108,12 +107,12 @@ def follow(sfn, arn: str, emit: Callable[[str], None] = print, poll_seconds: flo
     t0 = time.monotonic()
     while True:
         description = sfn.describe_execution(executionArn=arn)
-        new = _history(sfn, arn, seen)
+        new = list(history(sfn, arn))[seen:]
         seen += len(new)
         max_payload = max([max_payload, *payload_sizes(new)])
         for event in new:
             if event["type"].endswith("StateEntered"):
-                states.append(_details(event)["name"])
+                states.append(event_details(event)["name"])
             line = describe_event(event, started)
             if line:
                 emit(line)

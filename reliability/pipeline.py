@@ -12,7 +12,7 @@ import boto3
 
 from publish.aws import AwsClients
 from publish.deployer import Deployer
-from publish.follow import ExecutionOutcome, follow
+from publish.follow import ExecutionOutcome, follow, history
 from publish.local import in_account
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
@@ -148,16 +148,8 @@ class SandboxPipeline:
 
     def _from_history(self, execution_arn: str) -> tuple[str | None, list[str]]:
         """The run id the check step returned, and the states of failed task attempts."""
-        events, token = [], None
-        while True:
-            page = self.sfn.get_execution_history(executionArn=execution_arn, maxResults=1000,
-                                                  **({"nextToken": token} if token else {}))
-            events.extend(page["events"])
-            token = page.get("nextToken")
-            if not token:
-                break
         run_id, failed, state = None, [], ""
-        for event in events:
+        for event in history(self.sfn, execution_arn):
             if event["type"] == "TaskStateEntered":
                 state = event["stateEnteredEventDetails"]["name"]
             elif event["type"] in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
