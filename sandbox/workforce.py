@@ -102,6 +102,12 @@ class WorkforceProfile:
         """The chosen verification category: 0 ("label correct") with approval_rate, else another."""
         if choice_count < 2 or self._unit(VERIFICATION, job_name, source_ref, "verdict") < self.approval_rate:
             return 0
+        return self.rejection(job_name, source_ref, choice_count)
+
+    def rejection(self, job_name: str, source_ref: str, choice_count: int) -> int:
+        """A category other than 0, as a verifier who sees a wrong label chooses (0 if there is no other)."""
+        if choice_count < 2:
+            return 0
         return 1 + int(self._unit(VERIFICATION, job_name, source_ref, "reject-choice") * (choice_count - 1))
 
     def verdict_confidence(self, job_name: str, source_ref: str) -> float:

@@ -1,6 +1,6 @@
 """Ground Truth labeling jobs for the sandbox, grafted onto moto's SageMaker.
 
-``install(sandbox)`` adds CreateLabelingJob, DescribeLabelingJob,
+``install(sandbox)`` adds CreateLabelingJob, DescribeLabelingJob, RenderUiTemplate,
 ListLabelingJobs and StopLabelingJob to ``moto.sagemaker.responses.SageMakerResponse``
 (reached by boto3, the native ``sagemaker:createLabelingJob`` task and
 ``aws-sdk:sagemaker:*`` tasks, in-process or in server mode) and returns the

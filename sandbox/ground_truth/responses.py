@@ -1,4 +1,5 @@
-"""The wire layer: CreateLabelingJob, DescribeLabelingJob, ListLabelingJobs, StopLabelingJob on moto.
+"""The wire layer: CreateLabelingJob, DescribeLabelingJob, ListLabelingJobs, StopLabelingJob and
+RenderUiTemplate on moto.
 
 Each function becomes a method of ``moto.sagemaker.responses.SageMakerResponse``
 (see ``install``): moto routes boto3 calls, the state machine's native
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import datetime, timezone
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
+from sandbox.ground_truth import render
 from sandbox.ground_truth.errors import ValidationError
 from sandbox.ground_truth.service import GroundTruthService
 from sandbox.ground_truth.shape import check_request
@@ -77,6 +80,41 @@ def list_labeling_jobs(self) -> ActionResult:
     return ActionResult(result)
 
 
+def render_ui_template(self) -> ActionResult:
+    """RenderUiTemplate (API_RenderUiTemplate): the template rendered with ``Task.Input`` as
+    ``task.input``, on the renderer labeling jobs use. Rendering problems come back in ``Errors``
+    (Code, Message) with empty ``RenderedContent``, as the response shape documents; the codes are
+    ours (AWS does not list them). Request problems are ValidationExceptions."""
+    params = _params(self, "RenderUiTemplate")
+    if params.get("HumanTaskUiArn"):
+        raise ValidationError("HumanTaskUiArn is not rendered by this sandbox; pass UiTemplate.Content")
+    content = (params.get("UiTemplate") or {}).get("Content")
+    if content is None:
+        raise ValidationError("UiTemplate.Content is required when HumanTaskUiArn is not given")
+    try:
+        task_input = json.loads(params["Task"]["Input"])
+    except json.JSONDecodeError as error:
+        raise ValidationError(f"Task.Input is not valid JSON ({error.msg}); it must be a JSON object (task.input)") from None
+    if not isinstance(task_input, dict):
+        raise ValidationError("Task.Input must be a JSON object: it becomes task.input")
+    _check_role(self, params["RoleArn"])
+    try:
+        return ActionResult({"RenderedContent": render.render(content, task_input), "Errors": []})
+    except render.TemplateError as error:
+        return ActionResult({"RenderedContent": "", "Errors": [{"Code": error.code, "Message": error.message}]})
+
+
+def _check_role(response: Any, role_arn: str) -> None:
+    """RoleArn must name a role of the caller's account (it signs grant_read_access URLs)."""
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    try:
+        iam_backends[response.current_account]["global"].get_role_by_arn(role_arn)
+    except NotFoundException:
+        raise ValidationError(f"RoleArn '{role_arn}' does not exist in account {response.current_account}") from None
+
+
 def _utc(moment: datetime) -> datetime:
     """Parsed request timestamps are naive UTC; job times are aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -116,4 +154,5 @@ ACTIONS = {
     "describe_labeling_job": describe_labeling_job,
     "list_labeling_jobs": list_labeling_jobs,
     "stop_labeling_job": stop_labeling_job,
+    "render_ui_template": render_ui_template,
 }

@@ -5,6 +5,13 @@ sandbox/workforce.py); the output manifest is rendered from it when the job
 completes, in Ground Truth's documented format (sms-data-output,
 sms-data-verify-manifest). Objects left unlabeled carry ``failure-reason`` in
 their metadata and no label.
+
+Per object, as Ground Truth does it: the worker template is rendered with the
+task input (render.py, workers.task_input), the worker works the rendered page
+(workers.py: image via its ``src`` and the bucket's CORS rule, answer keyed by the
+crowd element's name) and the built-in consolidation turns the answer into the
+label (consolidation.py). A template that no task input can render (Liquid syntax
+error, unknown filter) fails the whole job: ``JobPlan.failure``.
 """
 from __future__ import annotations
 
@@ -12,16 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sandbox.ground_truth.s3io import S3ObjectMissing, S3Store
+from sandbox.ground_truth import consolidation, render, workers
+from sandbox.ground_truth.consolidation import VERIFICATION_TYPE, NoLabel
+from sandbox.ground_truth.crowd_form import crowd_elements
+from sandbox.ground_truth.s3io import S3Store
 from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, JobSpec
-from sandbox.images import ImageError, image_size
 from sandbox.workforce import LABELING, WorkforceProfile
 
 LABELED = "labeled"
 UNLABELED = "unlabeled"  # the task expired: LabelCounters.Unlabeled
 FAILED = "failed"  # the object cannot be labeled: LabelCounters.FailedNonRetryableError
 
-VERIFICATION_TYPE = "groundtruth/label-verification"
 EXPIRED_REASON = "ClientError: The task expired before a worker completed it; the data object was not labeled."
 
 
@@ -34,12 +42,35 @@ class ObjectResult:
     metadata: dict[str, Any] = field(default_factory=dict)  # without creation-date and job-name
 
 
-def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> list[ObjectResult]:
+@dataclass(frozen=True)
+class JobPlan:
+    """Every object's fate in manifest order, or why the whole job fails."""
+
+    objects: list[ObjectResult]
+    failure: str | None = None  # a FailureReason: the job fails as soon as it starts
+
+
+class _JobFails(Exception):
+    pass
+
+
+def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> JobPlan:
     """Decide every object's outcome, in manifest order."""
-    if spec.kind == LABELING:
-        return [_label_object(spec, workforce, s3, line) for line in spec.lines]
-    answers = _answer_count(spec)
-    return [_verify_object(spec, workforce, s3, line, answers) for line in spec.lines]
+    kind_type = OBJECT_DETECTION_TYPE if spec.kind == LABELING else VERIFICATION_TYPE
+    try:
+        template = render.parse(spec.template)
+        work = _label_object if spec.kind == LABELING else _verify_object
+        return JobPlan([work(spec, workforce, s3, template, line) for line in spec.lines])
+    except (render.TemplateError, _JobFails) as error:
+        reason = error.args[0] if isinstance(error, _JobFails) else _template_failure(error)
+        return JobPlan([_failure(reason, kind_type, UNLABELED) for _ in spec.lines], failure=reason)
+
+
+def _template_failure(error: render.TemplateError) -> str:
+    # Undocumented wording; what is documented is that a template is rendered per task
+    # (sms-custom-templates-step2-automate) and that RenderUiTemplate previews it.
+    return (f"ClientError: The worker task template (HumanTaskConfig.UiConfig.UiTemplateS3Uri) cannot be rendered: "
+            f"{error.code}: {error.message}; check it with RenderUiTemplate.")
 
 
 def output_line(spec: JobSpec, line: dict[str, Any], result: ObjectResult, done_at: datetime) -> dict[str, Any]:
@@ -58,82 +89,68 @@ def _failure(reason: str, kind_type: str, outcome: str = FAILED) -> ObjectResult
     return ObjectResult(outcome, metadata={"failure-reason": reason, "type": kind_type})
 
 
-def _read_image(s3: S3Store, line: dict[str, Any], kind_type: str):
-    """The image's size, or the ObjectResult of an object that cannot be shown to a worker."""
+def _render(spec: JobSpec, template: render.Template, line: dict[str, Any], kind_type: str):
+    """The page's crowd elements, or the ObjectResult of a task that does not render."""
+    try:
+        return crowd_elements(template.render(workers.task_input(spec, line)))
+    except render.TemplateError as error:
+        if error.template_fault:
+            raise _JobFails(_template_failure(error)) from None
+        return _failure(f"ClientError: Task failed to render: [ {error.code}: {error.message} ]", kind_type)
+
+
+def _label_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: render.Template,
+                  line: dict[str, Any]) -> ObjectResult:
     source_ref = line.get("source-ref")
     if source_ref is None:
-        return _failure("ClientError: Bounding box tasks need an image: the line has 'source' but no 'source-ref'.", kind_type)
-    try:
-        return image_size(s3.read(source_ref))
-    except S3ObjectMissing as missing:
-        return _failure(f"ClientError: The data object could not be read: {missing}.", kind_type)
-    except ImageError as bad:
-        return _failure(f"ClientError: The data object {source_ref} is not a supported image: {bad}.", kind_type)
-
-
-def _label_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line: dict[str, Any]) -> ObjectResult:
-    size = _read_image(s3, line, OBJECT_DETECTION_TYPE)
-    if isinstance(size, ObjectResult):
-        return size
-    source_ref = line["source-ref"]
+        return _failure("ClientError: Bounding box tasks need an image: the line has 'source' but no 'source-ref'.",
+                        OBJECT_DETECTION_TYPE)
+    elements = _render(spec, template, line, OBJECT_DETECTION_TYPE)
+    if isinstance(elements, ObjectResult):
+        return elements
+    size = workers.load_image(spec, s3, elements)
+    if isinstance(size, workers.CannotWork):
+        return _failure(size.reason, OBJECT_DETECTION_TYPE)
     if workforce.task_expires(LABELING, spec.name, source_ref):
         return _failure(EXPIRED_REASON, OBJECT_DETECTION_TYPE, UNLABELED)
-    boxes = workforce.draw_boxes(spec.name, source_ref, size.width, size.height, len(spec.categories))
-    class_ids = sorted({box["class_id"] for box in boxes})
-    return ObjectResult(
-        LABELED,
-        label={
-            "image_size": [{"width": size.width, "height": size.height, "depth": size.depth}],
-            "annotations": boxes,
-        },
-        metadata={
-            "objects": [{"confidence": workforce.box_confidence(spec.name, source_ref, i)} for i in range(len(boxes))],
-            "class-map": {str(class_id): spec.categories[class_id] for class_id in class_ids},
-            "type": OBJECT_DETECTION_TYPE,
-            "human-annotated": "yes",
-        },
-    )
+    answer = workers.draw(spec, workforce, source_ref, elements, size)
+    if isinstance(answer, workers.CannotWork):
+        return _failure(answer.reason, OBJECT_DETECTION_TYPE)
+    try:
+        label, metadata = consolidation.bounding_boxes(spec, workforce, source_ref, answer, size)
+    except NoLabel as no_label:
+        return _failure(str(no_label), OBJECT_DETECTION_TYPE)
+    return ObjectResult(LABELED, label=label, metadata=metadata)
 
 
-def _answer_count(spec: JobSpec) -> int:
-    """How many categories workers may answer with: those before the original job's labels.
-
-    A verification job's category file must also list the labels of the job it verifies; they
-    describe the boxes and are not answers, so workers choose among the categories before them.
-    """
-    original: set[str] = set()
-    for line in spec.lines:
-        metadata = line.get(f"{spec.audited_attribute}-metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("class-map"), dict):
-            original.update(str(v) for v in metadata["class-map"].values())
-    count = 0
-    for category in spec.categories:
-        if category in original:
-            break
-        count += 1
-    return max(count, 1)
-
-
-def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, line: dict[str, Any],
-                   answers: int) -> ObjectResult:
-    size = _read_image(s3, line, VERIFICATION_TYPE)
-    if isinstance(size, ObjectResult):
-        return size
+def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: render.Template,
+                   line: dict[str, Any]) -> ObjectResult:
+    source_ref = line.get("source-ref")
+    if source_ref is None:
+        return _failure("ClientError: Bounding box tasks need an image: the line has 'source' but no 'source-ref'.",
+                        VERIFICATION_TYPE)
     audited = spec.audited_attribute
     previous = line.get(f"{audited}-metadata")
+    # sms-data-verify-adjust-prereq: the input must contain the label attribute being verified;
+    # sms-verification-data, "Cautions and Considerations" > "Filter Your Data Before Starting the
+    # Job" (#sms-data-verify-filter): Ground Truth "processes all objects in your input manifest",
+    # and "Unlabeled objects individually fail, but they don't cause the job to fail, and they might
+    # incur processing costs". So such a line fails alone, with a failure-reason.
     if audited not in line or (isinstance(previous, dict) and "failure-reason" in previous):
         return _failure(f"ClientError: The data object has no '{audited}' label to verify.", VERIFICATION_TYPE)
-    source_ref = line["source-ref"]
+    elements = _render(spec, template, line, VERIFICATION_TYPE)
+    if isinstance(elements, ObjectResult):
+        return elements
+    size = workers.load_image(spec, s3, elements)
+    if isinstance(size, workers.CannotWork):
+        return _failure(size.reason, VERIFICATION_TYPE)
     if workforce.task_expires(spec.kind, spec.name, source_ref):
         return _failure(EXPIRED_REASON, VERIFICATION_TYPE, UNLABELED)
-    verdict = workforce.verdict(spec.name, source_ref, answers)
-    metadata: dict[str, Any] = {
-        "class-name": spec.categories[verdict],
-        "confidence": workforce.verdict_confidence(spec.name, source_ref),
-        "type": VERIFICATION_TYPE,
-        "human-annotated": "yes",
-    }
-    feedback = workforce.feedback(spec.name, source_ref, verdict)
-    if feedback:
-        metadata["worker-feedback"] = feedback
+    answer = workers.judge(spec, workforce, line, elements)
+    if isinstance(answer, workers.CannotWork):
+        return _failure(answer.reason, VERIFICATION_TYPE)
+    try:
+        verdict, metadata = consolidation.verification(spec, workforce, source_ref, answer)
+    except NoLabel as no_label:
+        return _failure(str(no_label), VERIFICATION_TYPE)
     return ObjectResult(LABELED, label=verdict, metadata=metadata)

@@ -47,6 +47,9 @@ class JobSpec:
     output_path: str  # S3OutputPath with a trailing "/"
     kms_key_id: str | None
     audited_attribute: str | None  # verification: the label attribute being verified
+    template: str = ""  # the worker task template (Liquid), rendered per object when workers pick tasks up
+    account_id: str = ""
+    region: str = ""
 
 
 def validate_create_request(request: dict[str, Any], account_id: str, region: str, s3: S3Store) -> JobSpec:
@@ -68,7 +71,7 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
             "InputConfig.DataSource must be an S3DataSource with a ManifestS3Uri "
             "(the sandbox does not simulate streaming labeling jobs)"
         )
-    _check_template(human["UiConfig"], s3)
+    template = _check_template(human["UiConfig"], s3)
     categories, audit_attribute = _read_categories(request.get("LabelCategoryConfigS3Uri"), s3)
     lines = _read_manifest(source["S3DataSource"]["ManifestS3Uri"], s3)
     kind = TASK_TYPES[task_type]
@@ -93,6 +96,9 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
         output_path=output_path if output_path.endswith("/") else output_path + "/",
         kms_key_id=request["OutputConfig"].get("KmsKeyId"),
         audited_attribute=audited,
+        template=template,
+        account_id=account_id,
+        region=region,
     )
 
 
@@ -190,15 +196,24 @@ def _read(field: str, uri: str, s3: S3Store) -> bytes:
         raise ValidationError(f"{field} cannot be read: {missing}") from None
 
 
-def _check_template(ui_config: dict[str, Any], s3: S3Store) -> None:
+def _check_template(ui_config: dict[str, Any], s3: S3Store) -> str:
+    """The worker task template's text. Its Liquid is not checked here: no AWS page says
+    CreateLabelingJob validates it, and Ground Truth renders it when it creates tasks (a
+    template that cannot render fails the job later: see simulation.py)."""
     uri = ui_config.get("UiTemplateS3Uri")
     if not uri:
         raise ValidationError(
             "HumanTaskConfig.UiConfig.UiTemplateS3Uri is required for bounding box tasks "
             "(HumanTaskUiArn is for 3D point cloud and video frame task types)"
         )
-    if not _read("HumanTaskConfig.UiConfig.UiTemplateS3Uri", uri, s3).strip():
+    body = _read("HumanTaskConfig.UiConfig.UiTemplateS3Uri", uri, s3)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"HumanTaskConfig.UiConfig.UiTemplateS3Uri '{uri}' is not UTF-8 text (an HTML template)") from None
+    if not text.strip():
         raise ValidationError(f"HumanTaskConfig.UiConfig.UiTemplateS3Uri '{uri}' is empty; it must hold the worker task template")
+    return text
 
 
 def _read_categories(uri: str | None, s3: S3Store) -> tuple[tuple[str, ...], str | None]:

@@ -28,6 +28,41 @@ PRIVATE_TEAM = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/ins
 PUBLIC_TEAM = f"arn:aws:sagemaker:{REGION}:394669845002:workteam/public-crowd/default"
 CHOICES = ["Boxes are correct", "A scratch is missing or a box is wrong"]
 
+# The bounding box task type's documented template (sms-bounding-box).
+LABELING_TEMPLATE = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<crowd-form>
+  <crowd-bounding-box name="boundingBox" src="{{ task.input.taskObject | grant_read_access }}"
+    header="please draw box" labels="{{ task.input.labels | to_json | escape }}">
+    <full-instructions header="Bounding box instructions">Box every scratch.</full-instructions>
+    <short-instructions>Box every scratch.</short-instructions>
+  </crowd-bounding-box>
+</crowd-form>
+"""
+# The documented verification UI (sms-ui-template-crowd-image-classifier) for the 'scratch-boxes'
+# attribute; the first two labels of the category file are the answers.
+VERIFICATION_TEMPLATE = """<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+{% assign boxes = task.input.manifestLine["scratch-boxes"] %}
+{% assign meta = task.input.manifestLine["scratch-boxes-metadata"] %}
+<crowd-form>
+  <crowd-image-classifier name="verdict" src="{{ task.input.taskObject | grant_read_access }}" header="Check"
+    categories="[{% for c in task.input.labels limit: 2 %}{{ c | to_json | escape }}{% unless forloop.last %},{% endunless %}{% endfor %}]"
+    overlay='{"boundingBox": {"labels": ["scratch"], "value": [{% for box in boxes.annotations %}{% capture id %}{{ box.class_id }}{% endcapture %}
+      {"label": {{ meta["class-map"][id] | to_json | escape }}, "left": {{ box.left }}, "top": {{ box.top }},
+       "width": {{ box.width }}, "height": {{ box.height }}}{% unless forloop.last %},{% endunless %}{% endfor %}]}}'>
+    <short-instructions>Check the boxes.</short-instructions>
+    <worker-comment header="What is wrong?"></worker-comment>
+  </crowd-image-classifier>
+</crowd-form>
+"""
+# A role Ground Truth may assume (its service principal: sms-security-permission-execution-role).
+GROUND_TRUTH_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+# sms-cors-update: the CORS rule Ground Truth documents for buckets holding input images.
+DOCUMENTED_CORS_RULE = {
+    "AllowedHeaders": [], "AllowedMethods": ["GET"], "AllowedOrigins": ["*"],
+    "ExposeHeaders": ["Access-Control-Allow-Origin"],
+}
+
 
 def lambda_arn(kind: str, task: str, region: str = REGION, account: str = GT_ACCOUNT) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{kind}-{task}"
@@ -129,8 +164,9 @@ def make_env(image_count: int = 6, **profile: Any) -> GroundTruthEnv:
     )["Role"]["Arn"]
     env = GroundTruthEnv(_stand_in(**profile), boto3.client("sagemaker", region_name=REGION), s3, role)
     env.image_keys = generate_sample_images(s3, BUCKET, "raw/", image_count, seed=1)
-    env.put("work/labeling.liquid.html", "<crowd-form><crowd-bounding-box name='boxes'/></crowd-form>")
-    env.put("work/verification.liquid.html", "<crowd-form><crowd-image-classifier name='verdict'/></crowd-form>")
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [DOCUMENTED_CORS_RULE]})
+    env.put("work/labeling.liquid.html", LABELING_TEMPLATE)
+    env.put("work/verification.liquid.html", VERIFICATION_TEMPLATE)
     env.put("work/labeling-categories.json", json.dumps({"document-version": "2018-11-28", "labels": [{"label": "scratch"}]}))
     env.put(
         "work/verification-categories.json",

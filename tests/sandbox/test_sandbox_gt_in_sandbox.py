@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from gt_fixtures import BUCKET, CHOICES, GroundTruthEnv
+from gt_fixtures import BUCKET, CHOICES, DOCUMENTED_CORS_RULE, GROUND_TRUTH_TRUST, LABELING_TEMPLATE, VERIFICATION_TEMPLATE, GroundTruthEnv
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 
@@ -17,11 +17,16 @@ def sandbox_env():
     with Sandbox(time_scale=0.001) as sb:
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": sb.region})
-        role = boto3.client("iam").create_role(RoleName="gt", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        iam = boto3.client("iam")
+        role = iam.create_role(RoleName="gt", AssumeRolePolicyDocument=GROUND_TRUTH_TRUST)["Role"]["Arn"]
+        iam.put_role_policy(RoleName="gt", PolicyName="bucket", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                   "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]}]}))
         env = GroundTruthEnv(sb, boto3.client("sagemaker"), s3, role, generate_sample_images(s3, BUCKET, "raw/", 4))
-        env.put("work/labeling.liquid.html", "<crowd-form/>")
+        s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": [DOCUMENTED_CORS_RULE]})
+        env.put("work/labeling.liquid.html", LABELING_TEMPLATE)
         env.put("work/labeling-categories.json", json.dumps({"document-version": "2018-11-28", "labels": [{"label": "scratch"}]}))
-        env.put("work/verification.liquid.html", "<crowd-form/>")
+        env.put("work/verification.liquid.html", VERIFICATION_TEMPLATE)
         env.put("work/verification-categories.json", json.dumps(
             {"document-version": "2018-11-28", "labels": [{"label": label} for label in (*CHOICES, "scratch")]}))
         yield env

@@ -88,9 +88,10 @@ def test_requests_point_at_the_shipped_assets_and_the_config(cfg):
     ]
     assert label["StoppingConditions"] == {"MaxHumanLabeledObjectCount": cfg.labeling.max_images_per_run}
     assert {tag["Key"]: tag["Value"] for tag in label["Tags"]} == cfg.pipeline.tags
-    # The verification job reads the labeling job's output manifest.
-    assert verify["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"].endswith(
-        f"/labeling/{label['LabelingJobName']}/manifests/output/output.manifest"
+    # The verification job reads the labeled objects of the labeling job's output manifest.
+    run = label["LabelingJobName"].removesuffix("-lbl")
+    assert verify["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"] == (
+        f"s3://{cfg.storage.bucket}/{cfg.storage.work_prefix}runs/{run}/verification-input.manifest"
     )
 
 
@@ -102,7 +103,7 @@ def test_per_run_values_are_paths_into_the_state(cfg):
     assert label["InputConfig"]["DataSource"]["S3DataSource"] == {"ManifestS3Uri.$": "$.check.manifest_uri"}
     assert label["OutputConfig"]["S3OutputPath.$"] == "$.check.labeling_output_uri"
     assert verify["LabelingJobName.$"] == "$.check.verification_job_name"
-    assert verify["InputConfig"]["DataSource"]["S3DataSource"] == {"ManifestS3Uri.$": "$.labeling_output.manifest_uri"}
+    assert verify["InputConfig"]["DataSource"]["S3DataSource"] == {"ManifestS3Uri.$": "$.verification_input.manifest_uri"}
     assert verify["OutputConfig"]["S3OutputPath.$"] == "$.check.verification_output_uri"
 
 
@@ -122,6 +123,9 @@ def test_category_files(cfg):
     # Ground Truth requires a verification job's category file to keep.
     assert [entry["label"] for entry in verification["labels"]] == [*cfg.verification.choices, *cfg.labels.categories]
     template = job_requests.template_text(cfg, "verification")
-    assert job_requests.CHOICES_MARKER not in template
-    assert 'categories="[&quot;Boxes are correct&quot;, &quot;A scratch is missing or a box is wrong&quot;]"' in template
+    assert job_requests.CHOICES_MARKER not in template and job_requests.AUDITED_ATTRIBUTE_MARKER not in template
+    # The answers are the first len(choices) labels; the boxes come from the labeling job's attribute.
+    assert f"task.input.labels limit: {len(cfg.verification.choices)} " in template
+    assert f'task.input.manifestLine["{cfg.labeling.label_attribute}"]' in template
+    assert 'name="boundingBox"' in job_requests.template_text(cfg, "labeling")
     assert verification["auditLabelAttributeName"] == cfg.labeling.label_attribute
