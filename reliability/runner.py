@@ -15,6 +15,10 @@ from reliability.cases import Acted, Case, describe_run, pipeline_calls
 from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline
 from reliability.reconcile import Snapshot, reconcile, snapshot
 
+# Every case runs with IAM evaluated for the calls the services make as the pipeline's roles
+# (sandbox.iam): a run that only works with unchecked permissions does not reconcile.
+IAM_EVALUATION = True
+
 
 @dataclass
 class CaseResult:
@@ -66,7 +70,7 @@ def take_snapshot(p: SandboxPipeline, written_jobs: set[str], rows_offset: int =
 def run_case(case: Case) -> CaseResult:
     """The case in a fresh sandbox, a clean follow-up run, and the reconciliation of both."""
     started = time.monotonic()
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE) as sandbox:
+    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE, iam_evaluation=IAM_EVALUATION) as sandbox:
         p = SandboxPipeline(sandbox)
         try:
             acted = case.act(p)
@@ -91,7 +95,7 @@ def run_case(case: Case) -> CaseResult:
 
 def discover_calls(images: int = 12) -> list[tuple[str, str]]:
     """The (service, operation) pairs one clean execution makes, from the sandbox's call counter."""
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE) as sandbox:
+    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE, iam_evaluation=IAM_EVALUATION) as sandbox:
         p = SandboxPipeline(sandbox)
         p.upload_samples(images)
         before = collections.Counter(sandbox.faults.calls)

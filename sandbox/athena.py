@@ -94,8 +94,10 @@ class AthenaEngine:
         self._executions: dict[str, QueryExecution] = {}
 
     def start_query_execution(self, account: str, query: str, *, database: str | None, workgroup: str,
-                              output_location: str | None) -> str:
-        """Run the query now; return its QueryExecutionId. AthenaRequestError for a bad request."""
+                              output_location: str | None,
+                              authorize: Callable[["QueryExecution"], str | None] | None = None) -> str:
+        """Run the query now; return its QueryExecutionId. AthenaRequestError for a bad request.
+        ``authorize`` (sandbox.iam.athena) may refuse it for its caller: the query then FAILS."""
         if not query or len(query) > 262144:
             raise AthenaRequestError("QueryString must be 1 to 262144 characters long")
         if not output_location:
@@ -111,7 +113,11 @@ class AthenaEngine:
         with self._lock:
             self._executions[query_id] = execution
         execution.state = "RUNNING"
-        self._run(account, execution)
+        refused = authorize(execution) if authorize else None
+        if refused:
+            self._fail(execution, refused)
+        else:
+            self._run(account, execution)
         execution.completed = self._clock.now()
         return query_id
 

@@ -20,6 +20,8 @@ from sandbox.clock import SandboxClock
 from sandbox.faults import FaultPlan
 from sandbox.featurestore import FeatureStoreRuntime, OfflineStore
 from sandbox.featurestore.catalog import schema_from_moto
+from sandbox.iam_propagation import RoleWindow
+from sandbox.iam import evaluation as iam_evaluation
 from sandbox.lambda_runtime import LambdaRuntime
 
 # Never real credentials: the sandbox sets these while it runs and restores the previous values after.
@@ -35,10 +37,15 @@ _CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
 class Sandbox:
     """An offline AWS account. Use as a context manager, or start()/serve() and stop()."""
 
-    def __init__(self, region: str = "eu-west-1", time_scale: float = 0.001, workforce: Any = None) -> None:
+    def __init__(self, region: str = "eu-west-1", time_scale: float = 0.001, workforce: Any = None,
+                 iam_evaluation: bool = True, iam_propagation_seconds: float = 0.0) -> None:
         self.region = region
+        # Evaluate IAM for calls made as a role (sandbox.iam); off only for focused unit tests.
+        self.iam_evaluation = iam_evaluation
         self.account_id = DEFAULT_ACCOUNT_ID
         self.clock = SandboxClock(time_scale)
+        # Simulated seconds after a role change during which services cannot assume it (sandbox.iam_propagation).
+        self.iam_propagation = RoleWindow(self.clock.now, iam_propagation_seconds)
         self.faults = FaultPlan()
         self.workforce = workforce  # sandbox.workforce.WorkforceProfile (Ground Truth's simulated workers)
         self.offline_store = OfflineStore()
@@ -65,6 +72,7 @@ class Sandbox:
         os.environ["AWS_DEFAULT_REGION"] = self.region
         os.environ["AWS_REGION"] = self.region
         try:
+            iam_evaluation.set_enabled(self.iam_evaluation)
             moto_patches.install(self)
             self.ground_truth = _install_ground_truth(self)
         except BaseException:
@@ -95,6 +103,7 @@ class Sandbox:
             finally:
                 self._mock = None
                 moto_patches.uninstall()
+                iam_evaluation.set_enabled(True)
                 if self.ground_truth is not None:
                     from sandbox import ground_truth
 
@@ -106,6 +115,13 @@ class Sandbox:
                     else:
                         os.environ[name] = value
                 self.lambda_runtime.close()
+
+    def fire_schedule(self, name: str, group: str = "default") -> Any:
+        """Do what EventBridge Scheduler does when schedule ``name`` is due: start its Step Functions
+        target as the schedule's role (sandbox.iam.schedules); returns its Firing."""
+        from sandbox.iam.schedules import fire_schedule
+
+        return fire_schedule(self, name, group)
 
     def offline_store_rows(self, feature_group_name: str) -> list[dict[str, Any]]:
         """Every offline-store row written for the feature group, oldest first."""

@@ -174,11 +174,28 @@ def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset
     return images
 
 
+def _gone(s3: Any, bucket: str, key: str, error: ClientError) -> bool:
+    """Whether a failed GetObject/HeadObject of ``key`` means the object no longer exists.
+
+    Without s3:ListBucket on the whole bucket S3 answers a missing key with 403 AccessDenied, not
+    404 NoSuchKey (Amazon S3 API Reference, GetObject and HeadObject, "Permissions"); this role may
+    list only some prefixes. So a 403 is settled by listing the key itself (allowed under the
+    markers' prefix): not listed means gone; listed means the read really was refused.
+    """
+    code = _error_code(error)
+    if code in {"NoSuchKey", "404", "NotFound"}:
+        return True
+    if code not in {"AccessDenied", "403"}:
+        return False
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", ())
+    return not any(obj["Key"] == key for obj in listed)  # the key sorts before every longer key
+
+
 def _read_marker(s3: Any, bucket: str, key: str, last_modified: datetime) -> Marker | None:
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if _error_code(error) in {"NoSuchKey", "404"}:
+        if _gone(s3, bucket, key, error):
             return None  # released by another run since the listing
         raise
     return parse_marker(key, last_modified, body)
@@ -188,7 +205,7 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
     try:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if _error_code(error) in {"404", "NoSuchKey", "NotFound"}:
+        if _gone(s3, bucket, key, error):
             return False
         raise
     return True

@@ -25,6 +25,7 @@ def schema_from_moto(account: str, region: str, name_or_arn: str) -> FeatureGrou
 def schema_of(group: Any) -> FeatureGroupSchema:
     """The schema of one moto FeatureGroup object."""
     catalog = (group.offline_store_config or {}).get("DataCatalogConfig", {})
+    storage = (group.offline_store_config or {}).get("S3StorageConfig", {})
     online = getattr(group, "online_store_config", None) or {}
     return FeatureGroupSchema(
         name=group.feature_group_name,
@@ -35,4 +36,8 @@ def schema_of(group: Any) -> FeatureGroupSchema:
         online_store=bool(online.get("EnableOnlineStore")),
         database=catalog.get("Database", DEFAULT_DATABASE),
         table=catalog.get("TableName", group.feature_group_name.replace("-", "_").lower()),
+        role_arn=getattr(group, "role_arn", None),
+        offline_s3_uri=storage.get("S3Uri"),
+        offline_kms_key_id=storage.get("KmsKeyId"),
+        created=getattr(group, "creation_time", None),
     )

@@ -51,6 +51,7 @@ class OfflineStore:
         self._db = sqlite3.connect(":memory:", check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
         self._databases: set[str] = set()
         self._tables: dict[str, tuple[str, str, list[str]]] = {}  # feature group name -> (db, table, columns)
+        self._blocked: dict[str, str] = {}  # feature group name -> BlockedReason (sandbox.iam.feature_store)
 
     def ensure_table(self, schema: FeatureGroupSchema) -> None:
         """Create the feature group's table (and its database) if they do not exist yet.
@@ -87,11 +88,22 @@ class OfflineStore:
         with self._lock:
             self._db.execute(f'INSERT INTO "{database}"."{table}" ({names}) VALUES ({marks})', row)
 
+    def block(self, feature_group_name: str, reason: str) -> None:
+        """Replication into the group's offline store failed: keep the first reason, drop the row."""
+        with self._lock:
+            self._blocked.setdefault(feature_group_name, reason)
+
+    def status(self, feature_group_name: str) -> dict[str, str]:
+        """DescribeFeatureGroup's OfflineStoreStatus: Active, or Blocked with its BlockedReason."""
+        reason = self._blocked.get(feature_group_name)
+        return {"Status": "Blocked", "BlockedReason": reason} if reason else {"Status": "Active"}
+
     def forget(self, feature_group_name: str) -> None:
         """The group was deleted: its rows stay in their table (as AWS leaves the offline store's
         files in S3), but they are no longer the group's; a group created again gets a new table."""
         with self._lock:
             self._tables.pop(feature_group_name, None)
+            self._blocked.pop(feature_group_name, None)
 
     def rows(self, feature_group_name: str) -> list[dict[str, Any]]:
         """Every row of a feature group in write order (is_deleted as bool, timestamps as text)."""

@@ -108,8 +108,7 @@ class FeatureStoreRuntime:
                     del self._online[schema.arn][record_id]
         if "OfflineStore" in stores:
             values = {schema.record_identifier: record_id, schema.event_time_feature: params["EventTime"]}
-            self.offline.append(schema, values, write_time=self._clock.now(), api_invocation_time=api_time,
-                                is_deleted=True)
+            self._append_offline(schema, values, event_time, record_id, api_time, is_deleted=True)
         return {}
 
     def _schema(self, account: str, region: str, name_or_arn: str) -> FeatureGroupSchema:
@@ -134,7 +133,20 @@ class FeatureStoreRuntime:
                 if current is None or current[0] <= event_time:
                     group[record_id] = (event_time, [dict(item) for item in record])
         if "OfflineStore" in stores:
-            self.offline.append(schema, values, write_time=self._clock.now(), api_invocation_time=api_time)
+            self._append_offline(schema, values, event_time, record_id, api_time)
+
+    def _append_offline(self, schema: FeatureGroupSchema, values: dict[str, Any], event_time: datetime,
+                        record_id: str, api_time: datetime, is_deleted: bool = False) -> None:
+        """Write the offline row as the group's role; a denied write blocks the offline store
+        instead (the row never appears; see sandbox.iam.feature_store)."""
+        from sandbox.iam.feature_store import offline_write_blocked
+
+        reason = offline_write_blocked(schema, event_time, record_id)
+        if reason:
+            self.offline.block(schema.name, reason)
+            return
+        self.offline.append(schema, values, write_time=self._clock.now(), api_invocation_time=api_time,
+                            is_deleted=is_deleted)
 
     def _online_record(self, schema: FeatureGroupSchema, record_id: str, names: list[str] | None) -> list[dict[str, Any]]:
         if not schema.online_store:

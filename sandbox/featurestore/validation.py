@@ -36,6 +36,11 @@ class FeatureGroupSchema:
     online_store: bool
     database: str
     table: str
+    # Who writes the offline store, and where: CreateFeatureGroup's RoleArn and S3StorageConfig.
+    role_arn: str | None = None
+    offline_s3_uri: str | None = None
+    offline_kms_key_id: str | None = None
+    created: datetime | None = None
 
 
 def parse_event_time(value: str) -> datetime:

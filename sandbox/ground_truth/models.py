@@ -3,7 +3,8 @@
 A job is ``Initializing`` for ``initializing_seconds``, then ``InProgress``
 while the simulated workforce completes objects at an even pace over
 ``labeling_seconds`` (``verification_seconds``), then ``Completed``; or
-``Failed`` half way when the profile fails that kind of job; or ``Stopping``
+``Failed`` half way when the profile fails that kind of job (at once when it
+starts if its worker template cannot be rendered); or ``Stopping``
 then ``Stopped`` after StopLabelingJob. Status is derived from the clock on
 every read; the output manifest is written the first time a read finds the
 job Completed (the pipeline always describes a job before reading its output).
@@ -18,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sandbox.ground_truth.errors import ResourceInUseException, ResourceNotFound, ValidationError
-from sandbox.ground_truth.s3io import S3Store
+from sandbox.ground_truth.s3io import S3AccessDenied, S3Store
+from sandbox.iam.ground_truth import output_failure_reason
 from sandbox.ground_truth.simulation import FAILED, LABELED, ObjectResult, output_line, plan_job
 from sandbox.ground_truth.validation import JobSpec, validate_create_request
 from sandbox.workforce import WorkforceProfile
@@ -42,8 +44,10 @@ class LabelingJob:
     workforce: WorkforceProfile
     plan: list[ObjectResult]
     reference_code: str
+    template_failure: str | None = None  # the worker template cannot be rendered: the job fails when it starts
     stop_requested_at: datetime | None = None
     output_written: bool = False
+    output_failure: str | None = None  # the role could not write the output (sandbox.iam.ground_truth)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- timeline -------------------------------------------------------------
@@ -59,7 +63,9 @@ class LabelingJob:
 
     @property
     def ends_at(self) -> datetime:
-        """When the job completes, or fails half way when its kind is set to fail."""
+        """When the job completes, or fails half way when its kind is set to fail (at once for a bad template)."""
+        if self.template_failure:
+            return self.started_at
         if self.workforce.job_failure(self.spec.kind):
             return self.started_at + self._duration / 2
         return self.started_at + self._duration
@@ -77,7 +83,9 @@ class LabelingJob:
             return INITIALIZING, self.created_at
         if now < self.ends_at:
             return IN_PROGRESS, self.started_at
-        if self.workforce.job_failure(self.spec.kind):
+        if self.template_failure:
+            return FAILED_STATUS, self.ends_at
+        if self.output_failure or self.workforce.job_failure(self.spec.kind):
             return FAILED_STATUS, self.ends_at
         return COMPLETED, self.ends_at
 
@@ -125,7 +133,9 @@ class LabelingJob:
             "LabelingJobArn": self.arn,
         }
         if status == FAILED_STATUS:
-            response["FailureReason"] = self.workforce.job_failure(self.spec.kind)
+            response["FailureReason"] = self.output_failure or self.workforce.job_failure(self.spec.kind)
+        if status == FAILED_STATUS and self.template_failure:
+            response["FailureReason"] = self.template_failure
         response.update({key: self.request[key] for key in REQUEST_FIELDS if key in self.request})
         if status == COMPLETED:
             response["LabelingJobOutput"] = {"OutputDatasetS3Uri": self.output_uri}
@@ -159,7 +169,7 @@ class GroundTruthBackend:
     def create_labeling_job(self, request: dict[str, Any]) -> LabelingJob:
         """Validate and start a job; ResourceInUse if the name was ever used (any case)."""
         name = request["LabelingJobName"]
-        s3 = S3Store(self.account_id)
+        s3 = S3Store.for_labeling_job(self.account_id, self.region, request)  # as the job's RoleArn
         with self._lock:
             if name.lower() in self._jobs:
                 raise ResourceInUseException(f"A labeling job with name {name} already exists; job names are unique "
@@ -167,14 +177,16 @@ class GroundTruthBackend:
             spec = validate_create_request(request, self.account_id, self.region, s3)
             workforce = self._workforce()
             arn = f"arn:aws:sagemaker:{self.region}:{self.account_id}:labeling-job/{name.lower()}"
+            plan = plan_job(spec, workforce, s3)
             job = LabelingJob(
                 spec=spec,
                 request=request,
                 arn=arn,
                 created_at=self._now(),
                 workforce=workforce,
-                plan=plan_job(spec, workforce, s3),
+                plan=plan.objects,
                 reference_code=hashlib.sha256(arn.encode()).hexdigest()[:24],
+                template_failure=plan.failure,
             )
             self._jobs[name.lower()] = job
         return job
@@ -217,5 +229,10 @@ class GroundTruthBackend:
         with job._lock:
             if job.output_written or job.status(now)[0] != COMPLETED:
                 return
-            S3Store(self.account_id).write(job.output_uri, job.output_manifest(), job.spec.kms_key_id)
+            try:
+                S3Store.for_labeling_job(self.account_id, self.region, job.request).write(
+                    job.output_uri, job.output_manifest(), job.spec.kms_key_id)
+            except (S3AccessDenied, ValidationError) as denied:  # the role may not write (or be assumed)
+                job.output_failure = output_failure_reason(denied)
+                return
             job.output_written = True

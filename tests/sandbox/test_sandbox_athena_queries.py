@@ -27,7 +27,8 @@ def put(uri: str, status: str, event_time: str, **extra: str) -> None:
 
 @pytest.fixture(scope="module")
 def sb():
-    with Sandbox(region="eu-west-1") as running:
+    # Athena's own rules; a feature group's role: tests/sandbox/test_sandbox_iam_paths_featurestore.py
+    with Sandbox(region="eu-west-1", iam_evaluation=False) as running:
         boto3.client("s3").create_bucket(Bucket="athena-bucket",
                                          CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         boto3.client("sagemaker").create_feature_group(

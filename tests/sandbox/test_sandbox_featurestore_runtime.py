@@ -19,7 +19,8 @@ def record(uri: str, event_time: str = "2026-11-29T15:05:45.123Z", **extra: str)
 
 @pytest.fixture()
 def sb():
-    with Sandbox(region="eu-west-1") as running:
+    # The runtime's own rules; its offline writes as the group's role: tests/sandbox/test_sandbox_iam_paths_featurestore.py
+    with Sandbox(region="eu-west-1", iam_evaluation=False) as running:
         boto3.client("s3").create_bucket(Bucket="fs-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         sagemaker = boto3.client("sagemaker")
         for name, online in ((GROUP, False), ("online-group", True)):

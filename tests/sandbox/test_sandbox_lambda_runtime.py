@@ -154,6 +154,11 @@ def test_handler_boto3_calls_reach_the_same_sandbox(sb):
     boto3.client("s3").create_bucket(Bucket="lambda-bucket",
                                      CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     create_function("writer", {"writer.py": code}, "writer.handler")
+    denied, error = invoke("writer", {"bucket": "lambda-bucket"})  # the calls are made as the function's role
+    assert error == "Unhandled" and "assumed-role/lambda-role/writer is not authorized" in denied["errorMessage"]
+    boto3.client("iam").put_role_policy(RoleName="lambda-role", PolicyName="write", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",
+                                                "Resource": "arn:aws:s3:::lambda-bucket/*"}]}))
     assert invoke("writer", {"bucket": "lambda-bucket"}) == ("ok", None)
     body = boto3.client("s3").get_object(Bucket="lambda-bucket", Key="from-lambda.txt")["Body"].read()
     assert body == b"hi"

@@ -1,0 +1,225 @@
+"""Which IAM action, on which resource, with which condition context, each API call needs.
+
+One row per (boto3 client name, operation): ``ROWS[("s3", "GetObject")] = row("s3:GetObject",
+s3_object)``. A row may need several actions or resources (``rows(...)``): the call is allowed only
+when every one is. Action names, resource types and condition keys come from the Service
+Authorization Reference ("Actions, resources, and condition keys for AWS services",
+https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html);
+each service's section is named next to its rows. Calls without a row, made under an identity,
+are refused by the request hook with a message naming this module (never silently allowed).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sandbox.iam.requests import Call
+
+
+@dataclass(frozen=True)
+class Check:
+    """One authorization the call needs."""
+
+    action: str
+    resource: str
+    context: Mapping[str, str | list[str]] = field(default_factory=dict)
+
+
+Rule = Callable[[Call], list[Check]]
+Resource = Callable[[Call], str]
+ContextOf = Callable[[Call], Mapping[str, str | list[str]]]
+
+
+def row(action: str, resource: Resource, context: ContextOf | None = None) -> Rule:
+    """A rule needing ``action`` on ``resource(call)`` (with ``context(call)``)."""
+    return lambda call: [Check(action, resource(call), dict(context(call)) if context else {})]
+
+
+def rows(*rules: Rule) -> Rule:
+    """A rule needing every one of ``rules``."""
+    return lambda call: [check for rule in rules for check in rule(call)]
+
+
+def arn(service: str, template: str, *, region: bool = True, account: bool = True, lower: bool = False) -> Resource:
+    """``arn:aws:<service>:<region>:<account>:<template>``, the template's one ``{Param}`` filled from
+    the call; a parameter that already holds an ARN (SageMaker and Lambda accept either) is kept whole."""
+    name = re.search(r"\{(\w+)\}", template).group(1)  # type: ignore[union-attr]
+
+    def build(call: Call) -> str:
+        value = str(call.params.get(name, ""))
+        if value.startswith("arn:"):
+            return value
+        resource = template.replace("{" + name + "}", value.lower() if lower else value)
+        return f"arn:aws:{service}:{call.region if region else ''}:{call.account if account else ''}:{resource}"
+    return build
+
+
+def param(name: str) -> Resource:
+    """The call's parameter ``name`` (an ARN the caller passed)."""
+    return lambda call: str(call.params.get(name, ""))
+
+
+# --- Amazon S3 ("Actions, resources, and condition keys for Amazon S3"): bucket-level actions
+# take the bucket ARN, object actions the object ARN; ListObjects(V2) is s3:ListBucket with the
+# s3:prefix / s3:delimiter / s3:max-keys keys; HeadObject is s3:GetObject; multipart upload parts
+# are s3:PutObject.
+def s3_bucket(call: Call) -> str:
+    return f"arn:aws:s3:::{call.params.get('Bucket', '')}"
+
+
+def s3_object(call: Call) -> str:
+    return f"arn:aws:s3:::{call.params.get('Bucket', '')}/{call.params.get('Key', '')}"
+
+
+def s3_list_context(call: Call) -> dict[str, str]:
+    wanted = {"Prefix": "s3:prefix", "Delimiter": "s3:delimiter", "MaxKeys": "s3:max-keys"}
+    return {key: str(call.params[name]) for name, key in wanted.items() if name in call.params}
+
+
+# SSE-KMS: writing an object encrypted with a KMS key needs kms:GenerateDataKey on the key, reading
+# one needs kms:Decrypt (Amazon S3 User Guide, "Using server-side encryption with AWS KMS keys
+# (SSE-KMS)", Permissions: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+# The key is the request's, else the bucket's default encryption key; objects remember theirs.
+# Objects under the AWS managed key aws/s3 (no key id) need no identity grant: its key policy allows
+# the account's principals through S3.
+def _kms_key_arn(call: Call, key_id: str | None) -> str | None:
+    if not key_id:
+        return None
+    return key_id if key_id.startswith("arn:") else f"arn:aws:kms:{call.region}:{call.account}:key/{key_id}"
+
+
+def _bucket_of(call: Call) -> object | None:
+    from moto.s3.models import s3_backends
+
+    return s3_backends[call.account]["aws"].buckets.get(str(call.params.get("Bucket", "")))
+
+
+def s3_kms_for_write(call: Call) -> list[Check]:
+    key_id = call.params.get("SSEKMSKeyId")
+    if not key_id and call.params.get("ServerSideEncryption") in (None, ""):
+        rules = ((getattr(_bucket_of(call), "encryption", None) or {}).get("Rule") or [])
+        rules = rules if isinstance(rules, list) else [rules]
+        default = next((r.get("ApplyServerSideEncryptionByDefault") or {} for r in rules if isinstance(r, dict)), {})
+        if default.get("SSEAlgorithm") == "aws:kms":
+            key_id = default.get("KMSMasterKeyID")
+    key = _kms_key_arn(call, key_id)
+    return [Check("kms:GenerateDataKey", key)] if key else []
+
+
+def s3_kms_for_read(call: Call) -> list[Check]:
+    bucket = _bucket_of(call)
+    stored = getattr(bucket, "keys", {}).get(str(call.params.get("Key", ""))) if bucket is not None else None
+    if stored is None or getattr(stored, "encryption", None) != "aws:kms":
+        return []
+    key = _kms_key_arn(call, getattr(stored, "kms_key_id", None))
+    return [Check("kms:Decrypt", key)] if key else []
+
+
+def _sagemaker_name(kind: str, parameter: str) -> Resource:
+    # SageMaker ARNs carry resource names in lower case.
+    return arn("sagemaker", f"{kind}/{{{parameter}}}", lower=True)
+
+
+def _workgroup(call: Call) -> str:
+    return f"arn:aws:athena:{call.region}:{call.account}:workgroup/{call.params.get('WorkGroup') or 'primary'}"
+
+
+def _query_workgroup(call: Call) -> str:
+    """The workgroup of the query a call names (Athena authorizes query calls on it)."""
+    from sandbox import moto_patches
+
+    workgroup = "primary"
+    try:
+        workgroup = moto_patches.active().athena.get_query_execution(
+            str(call.params.get("QueryExecutionId", ""))).get("WorkGroup") or "primary"
+    except Exception:  # an unknown query id: Athena's own error follows
+        pass
+    return f"arn:aws:athena:{call.region}:{call.account}:workgroup/{workgroup}"
+
+
+def _glue(*parts: str) -> list[Resource]:
+    """Glue's catalog, database and table ARNs ("Actions, resources, and condition keys for AWS
+    Glue": GetDatabase needs catalog and database, GetTable/GetPartitions also the table)."""
+    catalog: Resource = lambda call: f"arn:aws:glue:{call.region}:{call.account}:catalog"  # noqa: E731
+    found = [catalog]
+    if "database" in parts:
+        found.append(lambda call: f"arn:aws:glue:{call.region}:{call.account}:database/{call.params.get('DatabaseName') or call.params.get('Name', '')}")
+    if "table" in parts:
+        found.append(lambda call: f"arn:aws:glue:{call.region}:{call.account}:table/{call.params.get('DatabaseName', '')}/{call.params.get('Name') or call.params.get('TableName', '')}")
+    return found
+
+
+def _glue_row(action: str, *parts: str) -> Rule:
+    return rows(*(row(action, resource) for resource in _glue(*parts)))
+
+
+def _feature_groups_of_batch(action: str) -> Rule:
+    """BatchWriteRecord names a feature group per entry: each needs the action."""
+    def checks(call: Call) -> list[Check]:
+        names = sorted({str(e.get("FeatureGroupName", "")) for e in call.params.get("Entries") or [] if isinstance(e, dict)})
+        return [Check(action, name if name.startswith("arn:") else
+                      f"arn:aws:sagemaker:{call.region}:{call.account}:feature-group/{name.lower()}") for name in names]
+    return checks
+
+
+def _qualified(function_arn: str, call: Call) -> str:
+    qualifier = call.params.get("Qualifier")
+    return f"{function_arn}:{qualifier}" if qualifier and function_arn.count(":") == 6 else function_arn
+
+
+ROWS: dict[tuple[str, str], Rule] = {
+    # Amazon S3
+    ("s3", "ListObjectsV2"): row("s3:ListBucket", s3_bucket, s3_list_context),
+    ("s3", "ListObjects"): row("s3:ListBucket", s3_bucket, s3_list_context),
+    ("s3", "HeadBucket"): row("s3:ListBucket", s3_bucket),
+    ("s3", "GetBucketLocation"): row("s3:GetBucketLocation", s3_bucket),
+    ("s3", "GetObject"): rows(row("s3:GetObject", s3_object), s3_kms_for_read),
+    ("s3", "HeadObject"): row("s3:GetObject", s3_object),  # metadata only: nothing to decrypt
+    ("s3", "PutObject"): rows(row("s3:PutObject", s3_object), s3_kms_for_write),
+    ("s3", "CreateMultipartUpload"): rows(row("s3:PutObject", s3_object), s3_kms_for_write),
+    ("s3", "UploadPart"): row("s3:PutObject", s3_object),
+    ("s3", "CompleteMultipartUpload"): row("s3:PutObject", s3_object),
+    ("s3", "AbortMultipartUpload"): row("s3:AbortMultipartUpload", s3_object),
+    ("s3", "DeleteObject"): row("s3:DeleteObject", s3_object),
+    # Amazon Athena ("Actions, resources, and condition keys for Amazon Athena": workgroup resource)
+    ("athena", "StartQueryExecution"): row("athena:StartQueryExecution", _workgroup),
+    ("athena", "GetQueryExecution"): row("athena:GetQueryExecution", _query_workgroup),
+    ("athena", "GetQueryResults"): row("athena:GetQueryResults", _query_workgroup),
+    ("athena", "StopQueryExecution"): row("athena:StopQueryExecution", _query_workgroup),
+    ("athena", "ListQueryExecutions"): row("athena:ListQueryExecutions", _workgroup),
+    # AWS Glue
+    ("glue", "GetDatabase"): _glue_row("glue:GetDatabase", "database"),
+    ("glue", "GetTable"): _glue_row("glue:GetTable", "database", "table"),
+    ("glue", "GetPartitions"): _glue_row("glue:GetPartitions", "database", "table"),
+    # Amazon SageMaker ("Actions, resources, and condition keys for Amazon SageMaker AI"); the
+    # Feature Store runtime: BatchWriteRecord needs sagemaker:BatchWriteRecord and
+    # sagemaker:PutRecord on each feature group (SageMaker Developer Guide, "Security and access
+    # control" for Feature Store, https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-security.html).
+    ("sagemaker", "DescribeFeatureGroup"): row("sagemaker:DescribeFeatureGroup", _sagemaker_name("feature-group", "FeatureGroupName")),
+    ("sagemaker-featurestore-runtime", "PutRecord"): row("sagemaker:PutRecord", _sagemaker_name("feature-group", "FeatureGroupName")),
+    ("sagemaker-featurestore-runtime", "BatchWriteRecord"): rows(_feature_groups_of_batch("sagemaker:BatchWriteRecord"),
+                                                                 _feature_groups_of_batch("sagemaker:PutRecord")),
+    # AWS Step Functions ("Actions, resources, and condition keys for AWS Step Functions")
+    ("stepfunctions", "DescribeExecution"): row("states:DescribeExecution", param("executionArn")),
+    ("stepfunctions", "StartExecution"): row("states:StartExecution", param("stateMachineArn")),
+    # AWS STS: GetCallerIdentity needs no permission (AWS STS API Reference, GetCallerIdentity)
+    ("sts", "GetCallerIdentity"): lambda call: [],
+    # AWS Lambda ("Actions, resources, and condition keys for AWS Lambda")
+    ("lambda", "Invoke"): row("lambda:InvokeFunction", lambda call: _qualified(arn("lambda", "function:{FunctionName}")(call), call)),
+    # Amazon SageMaker labeling jobs (made by Step Functions as the state machine's role, see
+    # sandbox.iam.stepfunctions): the labeling-job ARN carries the name lower-cased.
+    ("sagemaker", "CreateLabelingJob"): rows(
+        row("sagemaker:CreateLabelingJob", _sagemaker_name("labeling-job", "LabelingJobName")),
+        # Passing RoleArn needs iam:PassRole on that role, with iam:PassedToService (IAM User Guide,
+        # "Grant a user permissions to pass a role to an AWS service", id_roles_use_passrole).
+        row("iam:PassRole", param("RoleArn"), lambda call: {"iam:PassedToService": "sagemaker.amazonaws.com"})),
+    ("sagemaker", "DescribeLabelingJob"): row("sagemaker:DescribeLabelingJob", _sagemaker_name("labeling-job", "LabelingJobName")),
+    ("sagemaker", "StopLabelingJob"): row("sagemaker:StopLabelingJob", _sagemaker_name("labeling-job", "LabelingJobName")),
+}
+
+
+def checks_for(call: Call) -> list[Check] | None:
+    """Every authorization ``call`` needs, or None when no row maps it."""
+    rule = ROWS.get((call.service, call.operation))
+    return None if rule is None else rule(call)
