@@ -39,6 +39,8 @@ flowchart LR
     sfn -->|createLabelingJob,<br/>describeLabelingJob| gt1["Ground Truth<br/>bounding-box job"]
     sfn -->|createLabelingJob,<br/>describeLabelingJob| gt2["Ground Truth<br/>verification job"]
     gt1 <-->|manifests, images| s3
+    sfn -->|invoke| filter["Lambda<br/>filter labeled objects"]
+    filter -->|labeling output manifest -><br/>verification input manifest| s3
     gt2 <-->|manifests, images| s3
     workers(["your workteam"]) --- gt1
     workers --- gt2
@@ -55,10 +57,14 @@ schedule or on demand (`python runs.py start`; `python runs.py list` and `python
 report on past runs), runs one labeling round: a Lambda function lists the raw images, asks Athena
 which ones already have an approved label in the feature group's offline store, and writes the missing
 ones (up to `labeling.max_images_per_run`) to an input manifest in S3. The state machine then starts a
-Ground Truth bounding-box job on that manifest, polls it with a growing wait, starts a Ground Truth
-verification job on the first job's output manifest, polls that, and a second Lambda function writes
-every verified image (approved or rejected, with its boxes as JSON) to the feature group. Rejected and
-unlabeled images are simply missing again on the next run.
+Ground Truth bounding-box job on that manifest, polls it with a growing wait; a second Lambda function
+copies the labeled lines of the job's output manifest to the verification input manifest (objects the
+job could not label carry no label to verify and are left out, counted as `left_out`); the state
+machine starts a Ground Truth verification job on that manifest, polls that, and a third Lambda
+function writes every verified image (approved or rejected, with its boxes as JSON) to the feature
+group. Rejected, unlabeled and left-out images are simply missing again on the next run. A job
+request that SageMaker refuses (a wrong workteam, template or role) fails the run at once with
+SageMaker's message; throttling and server errors are retried with backoff.
 """
 
 

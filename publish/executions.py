@@ -18,11 +18,11 @@ from workflow.config import PipelineConfig
 from workflow.resources import ResourceArns
 
 # The execution output (the state machine's summary), in the order people read it.
-SUMMARY_COUNTS = ("images_found", "already_labeled", "selected", "backlog", "approved", "rejected", "unlabeled",
-                  "written")
+SUMMARY_COUNTS = ("images_found", "already_labeled", "selected", "backlog", "left_out", "approved", "rejected",
+                  "unlabeled", "written")
 SUMMARY_JOBS = ("labeling_job_name", "verification_job_name")
 _COUNT_HEADINGS = {"images_found": "found", "already_labeled": "labeled", "selected": "sent",
-                   "backlog": "backlog", "approved": "approved", "rejected": "rejected",
+                   "backlog": "backlog", "left_out": "left-out", "approved": "approved", "rejected": "rejected",
                    "unlabeled": "unlabeled", "written": "written"}
 
 
@@ -153,7 +153,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """The execution summary, one ``label  value`` line per count and job name present."""
     labels = {
         "images_found": "images found", "already_labeled": "already labeled", "selected": "sent to labeling",
-        "backlog": "backlog left", "approved": "approved", "rejected": "rejected (relabeled next run)",
+        "backlog": "backlog left", "left_out": "left out (labeling failed)",
+        "approved": "approved", "rejected": "rejected (relabeled next run)",
         "unlabeled": "unlabeled (retried next run)", "written": "feature store records written",
         "labeling_job_name": "labeling job", "verification_job_name": "verification job",
     }

@@ -81,6 +81,26 @@ class UpdateFeatureStoreResult(TypedDict):
     seconds: float
 
 
+class FilterLabeledObjectsSettings(TypedDict):
+    bucket: str  # where the run's files live (the filtered manifest is written here)
+    work_prefix: str
+    label_attribute: str  # the labeling job's LabelAttributeName: kept lines carry it
+    kms_key_arn: str | None
+
+
+class FilterLabeledObjectsEvent(TypedDict):
+    run_id: str  # the filtered manifest goes to <work_prefix>runs/<run_id>/verification-input.manifest
+    manifest_uri: str  # the labeling job's OutputDatasetS3Uri
+    settings: FilterLabeledObjectsSettings
+
+
+class FilterLabeledObjectsResult(TypedDict):
+    lines_read: int
+    kept: int  # lines with the label attribute and no failure-reason: the verification job's input
+    left_out: int  # lines_read - kept: objects the labeling job could not label
+    manifest_uri: str | None  # s3://.../runs/<run_id>/verification-input.manifest; None when kept == 0
+
+
 # Optional keys of the execution input (an execution started with {} uses none).
 EXECUTION_INPUT_KEYS = {
     "max_images": "int from 1 to settings.max_images_per_run: cap this run (a trial run)",

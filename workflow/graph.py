@@ -2,16 +2,21 @@
 
 Check missing labels (Lambda) -> anything to label? -> labeling job (native
 createLabelingJob, then a Wait/describe/Choice/Pass polling loop with a growing
-wait) -> verification job over the labeling output (same loop) -> update the
-feature store (Lambda) -> a compact summary. Every task retries transient
-errors with backoff and catches everything else into a Fail state that names
-the step. The state stays small whatever the number of images: image lists
-live in S3 manifests, the state only carries counts, names and URIs.
+wait) -> filter labeled objects (Lambda: the labeling output without the objects
+labeling failed) -> anything to verify? -> verification job over those (same
+loop) -> update the feature store (Lambda) -> a compact summary. Every task
+retries transient errors with backoff and catches everything else into a Fail
+state that names the step; a create that SageMaker rejects (4xx other than
+throttling) fails at once. The state stays small whatever the number of images:
+image lists live in S3 manifests, the state only carries counts, names and URIs.
 
 State layout: ``$.check`` (CheckMissingLabels result), ``$.poll`` (round and
 next wait), ``$.job`` (status and counters of the job being polled),
 ``$.labeling_output`` / ``$.verification_output`` (output manifest URIs),
-``$.job_failure``, ``$.update`` (UpdateFeatureStore result), ``$.error``.
+``$.verification_input`` (FilterLabeledObjects result),
+``$.labeling_create_retry`` / ``$.verification_create_retry`` (retries of a
+create that failed transiently), ``$.job_failure``, ``$.update``
+(UpdateFeatureStore result), ``$.error``.
 """
 from __future__ import annotations
 
@@ -48,6 +53,26 @@ SAGEMAKER_TRANSIENT_ERRORS = [
     "SageMaker.SageMakerException",
     "ThrottlingException",
 ]
+# createLabelingJob (optimized integration) reports every error SageMaker's model
+# does not name as "SageMaker.AmazonSageMakerException": ValidationException (a
+# wrong workteam, template or role) and AccessDeniedException as well as
+# throttling and 5xx. A Retry matches names only, so the create task catches it
+# and a Choice reads the cause, the Java SDK's message (as moto's and
+# LocalStack's Step Functions engines render it for the other optimized
+# integrations; AWS documents no example for SageMaker):
+#   "<message> (Service: AmazonSageMaker; Status Code: 400; Error Code:
+#    ValidationException; Request ID: <id>; Proxy: null)"
+# 4xx other than throttling fails at once; throttling, 5xx and any cause of
+# another form are retried with backoff (CREATE_RETRY_WAITS), as before.
+CREATE_CAUGHT_ERRORS = ["SageMaker.AmazonSageMakerException"]
+CREATE_TRANSIENT_ERRORS = ["SageMaker.ThrottlingException", "ThrottlingException"]
+CREATE_RETRY_WAITS = (5, 10, 20, 40, 80, 160)  # the former Retry: 5 s, backoff 2.0, 6 retries (~5 min)
+CREATE_CLIENT_ERROR_CAUSE = "*(Service: AmazonSageMaker; Status Code: 4*"
+CREATE_THROTTLING_CAUSES = (
+    "*(Service: AmazonSageMaker; Status Code: 429;*",
+    *(f"*; Error Code: {code};*" for code in ("ThrottlingException", "Throttling", "TooManyRequestsException",
+                                              "RequestLimitExceeded")),
+)
 # A retried createLabelingJob whose first attempt did create the job gets
 # ResourceInUse: job names are unique per execution, so the job is ours.
 # Assumed names: the optimized integration's "SageMaker.ResourceInUseException"
@@ -74,6 +99,7 @@ CHECK_RESULT_FIELDS = (
     "verification_output_uri",
 )
 UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")
+FILTER_RESULT_FIELDS = ("lines_read", "kept", "left_out", "manifest_uri")
 
 EXECUTION_CONTEXT = {
     "id.$": "$$.Execution.Id",
@@ -83,6 +109,7 @@ EXECUTION_CONTEXT = {
 
 NAME_CHECK = "Check missing labels"
 NAME_UPDATE = "Update feature store"
+NAME_FILTER = "Filter labeled objects"
 
 
 def _lambda_retry() -> Retry:
@@ -147,6 +174,17 @@ def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
     return dict(settings)
 
 
+def filter_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """``settings`` of the FilterLabeledObjects event (steps/contract.py)."""
+    settings: contract.FilterLabeledObjectsSettings = {
+        "bucket": cfg.storage.bucket,
+        "work_prefix": cfg.storage.work_prefix,
+        "label_attribute": cfg.labeling.label_attribute,
+        "kms_key_arn": cfg.storage.kms_key_arn,
+    }
+    return dict(settings)
+
+
 def update_settings(cfg: PipelineConfig) -> dict[str, Any]:
     """``settings`` of the UpdateFeatureStore event (steps/contract.py)."""
     settings: contract.UpdateFeatureStoreSettings = {
@@ -165,6 +203,7 @@ class _JobStage:
 
     title: str  # "Labeling" / "Verification"
     noun: str  # "labeling job" / "verification job"
+    key: str  # "labeling" / "verification": names the stage's own state keys
     request: dict[str, Any]
     name_path: str
     output_result_path: str
@@ -180,7 +219,7 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     title, noun = stage.title, stage.noun
     start_name = f"Start {noun}"
     start = Task(start_name, resource=CREATE_LABELING_JOB_RESOURCE, parameters=stage.request, result_path=None)
-    start.add_retry(_sagemaker_retry())
+    start.add_retry(Retry(error_equals=CREATE_TRANSIENT_ERRORS, interval_seconds=5, max_attempts=6, backoff_rate=2.0))
 
     start_polling = Pass(f"{title}: start polling", result={"round": 0, "seconds": schedule[0]}, result_path="$.poll")
     wait = Wait(f"{title}: wait", seconds_path="$.poll.seconds")
@@ -239,9 +278,13 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
         cause_path=_format(f"{noun} {{}} was stopped before it completed", stage.name_path),
     )
 
-    # Wiring: a create that finds its own job (ResourceInUse) goes on polling it.
+    # Wiring: a create that finds its own job (ResourceInUse) goes on polling it; SageMaker's
+    # catch-all error is retried unless its cause says the request itself was refused.
     start.add_catch(Catch(error_equals=RESOURCE_IN_USE_ERRORS, next_step=start_polling, result_path="$.error"))
-    _catch_all(start, start_name)
+    retry_create = Choice(f"{title}: retry the create?")
+    start.add_catch(Catch(error_equals=CREATE_CAUGHT_ERRORS, next_step=retry_create, result_path="$.error"))
+    start_failed = _catch_all(start, start_name)
+    _create_retries(stage, start, retry_create, start_failed)
     start.next(start_polling)
     start_polling.next(wait)
     wait.next(describe)
@@ -265,6 +308,34 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     return start
 
 
+def _create_retries(stage: _JobStage, start: State, retry_create: Choice, start_failed: Fail) -> None:
+    """Wire ``retry_create``: fail on a refused request, else wait (growing) and create again, a bounded number of times."""
+    counter = f"$.{stage.key}_create_retry"
+    first = Pass(f"{stage.title}: first create retry", result={"attempt": 1, "seconds": CREATE_RETRY_WAITS[0]},
+                 result_path=counter)
+    waits = ", ".join(str(seconds) for seconds in CREATE_RETRY_WAITS)
+    following = Pass(
+        f"{stage.title}: next create retry",
+        parameters={
+            "attempt.$": f"States.MathAdd({counter}.attempt, 1)",
+            "seconds.$": f"States.ArrayGetItem(States.Array({waits}), {counter}.attempt)",
+        },
+        result_path=counter,
+    )
+    wait = Wait(f"{stage.title}: wait to retry the create", seconds_path=f"{counter}.seconds")
+    refused = ChoiceRule.And([
+        ChoiceRule.StringMatches("$.error.Cause", CREATE_CLIENT_ERROR_CAUSE),
+        ChoiceRule.Not(ChoiceRule.Or([ChoiceRule.StringMatches("$.error.Cause", p) for p in CREATE_THROTTLING_CAUSES])),
+    ])
+    retry_create.add_choice(refused, start_failed)
+    retry_create.add_choice(ChoiceRule.IsPresent(counter, False), first)
+    retry_create.add_choice(ChoiceRule.NumericGreaterThanEquals(f"{counter}.attempt", len(CREATE_RETRY_WAITS)), start_failed)
+    retry_create.default_choice(following)
+    first.next(wait)
+    following.next(wait)
+    wait.next(start)
+
+
 SUMMARY_UPDATE_FIELDS = ("approved", "rejected", "unlabeled", "written")
 
 
@@ -273,14 +344,51 @@ def _summary(state_id: str = "Summarize", *, labeled: bool = True) -> Pass:
     check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
     if labeled:
         update = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
+        update["left_out.$"] = "$.verification_input.left_out"
         jobs = {
             "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
             "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
         }
     else:
-        update = {name: 0 for name in SUMMARY_UPDATE_FIELDS}
+        update = {name: 0 for name in (*SUMMARY_UPDATE_FIELDS, "left_out")}
         jobs = {"labeling_job_name": None, "verification_job_name": None}
     return Pass(state_id, parameters={**check, **update, "run_id.$": "$.check.run_id", **jobs}, result_path="$")
+
+
+def _filter_step(cfg: PipelineConfig, arns: ResourceArns, verification: State) -> State:
+    """FilterLabeledObjects, then verification if any object was labeled; returns the first state.
+
+    Objects the labeling job failed carry no label, and a verification job's input must
+    (sms-data-verify-adjust-prereq): they are left out, counted, and stay missing.
+    """
+    step = LambdaStep(
+        NAME_FILTER,
+        parameters={
+            "FunctionName": arns.filter_lambda,
+            "Payload": {
+                "run_id.$": "$.check.run_id",
+                "manifest_uri.$": job_requests.LABELED_MANIFEST_PATH,
+                "settings": filter_settings(cfg),
+            },
+        },
+        result_selector={f"{name}.$": f"$.Payload.{name}" for name in FILTER_RESULT_FIELDS},
+        result_path="$.verification_input",
+    )
+    step.add_retry(_lambda_retry())
+    _catch_all(step, NAME_FILTER)
+    anything = Choice("Anything to verify?")
+    nothing = Fail(
+        "Labeling: nothing to verify",
+        error="LabelingNothingLabeled",
+        cause_path=_format("labeling job {} completed with no labeled objects ({} of {} output lines carry no label); "
+                           "the images stay missing and are retried next run",
+                           job_requests.LABELING_JOB_NAME_PATH, "$.verification_input.left_out",
+                           "$.verification_input.lines_read"),
+    )
+    step.next(anything)
+    anything.add_choice(ChoiceRule.NumericEquals("$.verification_input.kept", 0), nothing)
+    anything.default_choice(verification)
+    return step
 
 
 def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
@@ -344,6 +452,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         _JobStage(
             title="Verification",
             noun="verification job",
+            key="verification",
             request=job_requests.verification_request(cfg, arns),
             name_path=job_requests.VERIFICATION_JOB_NAME_PATH,
             output_result_path="$.verification_output",
@@ -353,10 +462,12 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         schedule,
         update,
     )
+    filter_labeled = _filter_step(cfg, arns, verification)
     labeling = _job_stage(
         _JobStage(
             title="Labeling",
             noun="labeling job",
+            key="labeling",
             request=job_requests.labeling_request(cfg, arns),
             name_path=job_requests.LABELING_JOB_NAME_PATH,
             output_result_path="$.labeling_output",
@@ -365,7 +476,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
             "the images stay missing and are retried next run",
         ),
         schedule,
-        verification,
+        filter_labeled,
     )
     anything.default_choice(labeling)
     return Graph(check, comment=f"{cfg.pipeline.name}: label missing images with Ground Truth, verify, store in Feature Store")

@@ -11,12 +11,11 @@ run's ``job_requests/*.json`` use.
 from __future__ import annotations
 
 import copy
-import html
-import json
 from pathlib import Path
 from typing import Any
 
 from steps import naming
+from steps.filter_labeled_objects import VERIFICATION_INPUT_NAME
 from workflow import ground_truth
 from workflow.config import JobSection, PipelineConfig
 from workflow.resources import ResourceArns, asset_uri
@@ -31,6 +30,8 @@ INPUT_MANIFEST_PATH = "$.check.manifest_uri"
 LABELING_OUTPUT_PATH = "$.check.labeling_output_uri"
 VERIFICATION_OUTPUT_PATH = "$.check.verification_output_uri"
 LABELED_MANIFEST_PATH = "$.labeling_output.manifest_uri"  # the labeling job's OutputDatasetS3Uri
+# Its labeled lines only (steps.filter_labeled_objects): what the verification job reads.
+VERIFICATION_INPUT_PATH = "$.verification_input.manifest_uri"
 STATE_PATHS = (
     LABELING_JOB_NAME_PATH,
     VERIFICATION_JOB_NAME_PATH,
@@ -38,6 +39,7 @@ STATE_PATHS = (
     LABELING_OUTPUT_PATH,
     VERIFICATION_OUTPUT_PATH,
     LABELED_MANIFEST_PATH,
+    VERIFICATION_INPUT_PATH,
 )
 
 
@@ -55,8 +57,9 @@ def verification_categories(cfg: PipelineConfig) -> dict[str, Any]:
     ``labels`` start with the verification choices in config order (the
     output's ``<verify-attr>`` is the chosen index; index 0 means "label
     correct"), followed by the labeling job's categories, because the file
-    "must contain the same labels used in the original labeling job"
-    (sms-data-verify-start-api); the worker template offers only the choices.
+    "must contain the same labels used in the original labeling job. You can
+    add new labels." (sms-data-verify-start-api). The worker template shows
+    only the first ``len(choices)`` labels as answers (``template_text``).
     ``auditLabelAttributeName`` names the labeling job's attribute whose boxes
     are verified (sms-label-cat-config-attributes).
     """
@@ -68,19 +71,25 @@ def verification_categories(cfg: PipelineConfig) -> dict[str, Any]:
     }
 
 
-CHOICES_MARKER = "__VERIFICATION_CHOICES__"
+# Replaced in the verification template at deploy time (see the template's header comment).
+AUDITED_ATTRIBUTE_MARKER = "__AUDITED_LABEL_ATTRIBUTE__"
+CHOICES_MARKER = "__VERIFICATION_CHOICE_COUNT__"
 
 
 def template_text(cfg: PipelineConfig, kind: str) -> str:
     """The worker template uploaded for ``kind`` ("labeling" or "verification").
 
-    In the verification template, ``__VERIFICATION_CHOICES__`` becomes the
-    configured choices as HTML-escaped JSON (the category file holds more labels).
+    In the verification template, ``__AUDITED_LABEL_ATTRIBUTE__`` becomes the
+    labeling job's LabelAttributeName (the template reads the boxes from
+    ``task.input.manifestLine[<it>]``) and ``__VERIFICATION_CHOICE_COUNT__`` the
+    number of configured choices (the answers are the first labels of
+    ``task.input.labels``: see ``verification_categories``).
     """
     section = {"labeling": cfg.labeling, "verification": cfg.verification}[kind]
     text = Path(section.instructions_template).read_text(encoding="utf-8")
     if kind == "verification":
-        text = text.replace(CHOICES_MARKER, html.escape(json.dumps(list(cfg.verification.choices)), quote=True))
+        text = text.replace(AUDITED_ATTRIBUTE_MARKER, cfg.labeling.label_attribute)
+        text = text.replace(CHOICES_MARKER, str(len(dict.fromkeys(cfg.verification.choices))))
     return text
 
 
@@ -166,14 +175,14 @@ def labeling_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
 
 
 def verification_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
-    """CreateLabelingJob parameters of the verification job over the labeling job's output."""
+    """CreateLabelingJob parameters of the verification job over the labeling job's labeled objects."""
     return _request(
         cfg,
         arns,
         job=cfg.verification,
         task_type="VerificationBoundingBox",
         name_path=VERIFICATION_JOB_NAME_PATH,
-        manifest_path=LABELED_MANIFEST_PATH,
+        manifest_path=VERIFICATION_INPUT_PATH,
         output_path=VERIFICATION_OUTPUT_PATH,
         template_asset="verification.liquid.html",
         categories_asset="verification-categories.json",
@@ -215,4 +224,5 @@ def example_values(cfg: PipelineConfig, arns: ResourceArns, execution_name: str 
         LABELING_OUTPUT_PATH: f"{run_uri}labeling/",
         VERIFICATION_OUTPUT_PATH: f"{run_uri}verification/",
         LABELED_MANIFEST_PATH: f"{run_uri}labeling/{labeling_name}/manifests/output/output.manifest",
+        VERIFICATION_INPUT_PATH: f"{run_uri}{VERIFICATION_INPUT_NAME}",
     }

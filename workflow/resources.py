@@ -33,6 +33,16 @@ def update_lambda_name(cfg: PipelineConfig) -> str:
     return f"{cfg.pipeline.name}-update-feature-store"
 
 
+def filter_lambda_name(cfg: PipelineConfig) -> str:
+    """Function name of the FilterLabeledObjects step (the verification job's input)."""
+    return f"{cfg.pipeline.name}-filter-labeled-objects"
+
+
+def lambda_names(cfg: PipelineConfig) -> tuple[str, ...]:
+    """Every function the deployer creates; each stays within Lambda's 64 characters."""
+    return (check_lambda_name(cfg), filter_lambda_name(cfg), update_lambda_name(cfg))
+
+
 def role_names(cfg: PipelineConfig) -> dict[str, str]:
     """Names of the roles the deployer creates, by use."""
     name = cfg.pipeline.name
@@ -40,6 +50,7 @@ def role_names(cfg: PipelineConfig) -> dict[str, str]:
         "state_machine": f"{name}-states",
         "check_lambda": f"{name}-check-lambda",
         "update_lambda": f"{name}-update-lambda",
+        "filter_lambda": f"{name}-filter-lambda",
         "ground_truth": f"{name}-ground-truth",
         "feature_store": f"{name}-feature-store",
         "scheduler": f"{name}-scheduler",
@@ -82,10 +93,12 @@ class ResourceArns:
     region: str
     check_lambda: str
     update_lambda: str
+    filter_lambda: str
     state_machine: str
     state_machine_role: str
     check_lambda_role: str
     update_lambda_role: str
+    filter_lambda_role: str
     ground_truth_role: str
     feature_store_role: str
     scheduler_role: str
@@ -109,10 +122,12 @@ class ResourceArns:
             region=region,
             check_lambda=function(check_lambda_name(cfg)),
             update_lambda=function(update_lambda_name(cfg)),
+            filter_lambda=function(filter_lambda_name(cfg)),
             state_machine=f"arn:aws:states:{region}:{account_id}:stateMachine:{cfg.pipeline.name}",
             state_machine_role=role("state_machine", cfg.iam.state_machine_role_arn),
             check_lambda_role=role("check_lambda", cfg.iam.lambda_role_arn),
             update_lambda_role=role("update_lambda", cfg.iam.lambda_role_arn),
+            filter_lambda_role=role("filter_lambda", cfg.iam.lambda_role_arn),
             ground_truth_role=role("ground_truth", cfg.iam.ground_truth_role_arn),
             feature_store_role=role("feature_store", cfg.iam.feature_store_role_arn),
             scheduler_role=role("scheduler", cfg.iam.scheduler_role_arn),

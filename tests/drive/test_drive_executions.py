@@ -83,10 +83,10 @@ def test_without_a_fail_state_the_last_state_entered_is_named():
 
 def test_the_table_aligns_columns_and_marks_missing_counts():
     done = _row("SUCCEEDED", summary={"images_found": 1200, "already_labeled": 200, "selected": 1000, "backlog": 0,
-                                      "approved": 990, "rejected": 10, "unlabeled": 0, "written": 1000})
+                                      "left_out": 0, "approved": 990, "rejected": 10, "unlabeled": 0, "written": 1000})
     running = ExecutionRow("run-2", "arn", "RUNNING", T0 + timedelta(hours=1), None, None)
     header, first, second = table_lines([running, done], now=T0 + timedelta(hours=1, minutes=5))
     assert header.index("STATUS") == first.index("RUNNING") == second.index("SUCCEEDED")
-    assert first.split()[-8:] == ["-"] * 8 and "5 min 0 s" in first
-    assert second.split()[-8:] == ["1200", "200", "1000", "0", "990", "10", "0", "1000"]
+    assert first.split()[-9:] == ["-"] * 9 and "5 min 0 s" in first
+    assert second.split()[-9:] == ["1200", "200", "1000", "0", "0", "990", "10", "0", "1000"]
     assert "2026-11-29 15:00:00 UTC" in second and "1 min 15 s" in second

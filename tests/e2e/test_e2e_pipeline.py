@@ -64,7 +64,7 @@ def test_rejected_images_and_only_those_are_sent_again(pipeline, sandbox):
     second = second_run.outcome
     assert second.status == "SUCCEEDED", (second.error, second.cause)
     assert second.output["selected"] == len(rejected)
-    manifests = [k for k in pipeline.keys(pipeline.cfg.storage.work_prefix + "runs/") if k.endswith("input.manifest")]
+    manifests = [k for k in pipeline.keys(pipeline.cfg.storage.work_prefix + "runs/") if k.endswith("/input.manifest")]
     assert len(manifests) == 2
     second_manifest = pipeline.input_manifest(second_run.run_id)
     assert second_manifest == rejected

@@ -25,6 +25,7 @@ EXPECTED = [
     "iam/state_machine.json",
     "iam/check_lambda.json",
     "iam/update_lambda.json",
+    "iam/filter_lambda.json",
     "iam/ground_truth.json",
     "iam/feature_store.json",
     "iam/scheduler.json",

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from workflow import polling
+from workflow import graph, polling
 from workflow.graph import build_workflow, render_definition
 
 EXECUTE = {"stepfunctions": {"execute_state_machine": True}}
@@ -30,6 +30,8 @@ CHECK = {
 }
 COUNTERS = {"TotalLabeled": 20, "HumanLabeled": 20, "MachineLabeled": 0, "FailedNonRetryableError": 0, "Unlabeled": 0}
 UPDATE = {"lines_read": 20, "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "seconds": 1.5}
+FILTERED = {"lines_read": 20, "kept": 20, "left_out": 0,
+            "manifest_uri": "s3://b/labeling/runs/scratch-run-0123456789/verification-input.manifest"}
 
 
 def _stub(definition: dict, results: dict[str, object], errors: dict[str, dict] | None = None) -> dict:
@@ -69,6 +71,7 @@ def _happy_results() -> dict:
         "Start labeling job": None,
         "Labeling: check status": {"Status": "Completed", "LabelCounters": COUNTERS},
         "Labeling: get output manifest": {"manifest_uri": "s3://b/labeling/out.manifest"},
+        "Filter labeled objects": FILTERED,
         "Start verification job": None,
         "Verification: check status": {"Status": "Completed", "LabelCounters": COUNTERS},
         "Verification: get output manifest": {"manifest_uri": "s3://b/verification/out.manifest"},
@@ -100,7 +103,7 @@ def test_happy_path_ends_with_the_summary(definition):
     assert result["status"] == "SUCCEEDED", result
     assert json.loads(result["output"]) == {
         "images_found": 120, "already_labeled": 100, "missing": 20, "selected": 20, "backlog": 0,
-        "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20,
+        "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "left_out": 0,
         "run_id": CHECK["run_id"], "labeling_job_name": CHECK["labeling_job_name"],
         "verification_job_name": CHECK["verification_job_name"],
     }
@@ -112,6 +115,7 @@ def test_nothing_to_label_succeeds(definition):
     assert result["status"] == "SUCCEEDED"
     output = json.loads(result["output"])
     assert output["selected"] == 0 and output["approved"] == 0 and output["labeling_job_name"] is None
+    assert output["left_out"] == 0
 
 
 def test_invalid_input_fails_with_the_plain_message(definition):
@@ -192,3 +196,90 @@ def test_the_next_wait_pass_walks_the_schedule(definition, cfg):
     output = json.loads(result["output"])
     assert [output["seen"][f"r{i}"]["seconds"] for i in range(1, steps + 1)] == schedule[1:]
     assert output["poll"] == {"round": steps, "seconds": schedule[-1]}
+
+
+def _entered(client, execution_arn: str) -> list[str]:
+    events = client.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [next(v for k, v in e.items() if k.endswith("EventDetails"))["name"] for e in events
+            if e["type"].endswith("StateEntered")]
+
+
+def test_lines_left_out_of_verification_are_reported(definition):
+    results = _happy_results()
+    results["Filter labeled objects"] = {**FILTERED, "kept": 17, "left_out": 3}
+    with mock_aws(config=EXECUTE):
+        result = _run(_stub(definition, results))
+    assert result["status"] == "SUCCEEDED", result
+    assert json.loads(result["output"])["left_out"] == 3
+
+
+def test_nothing_to_verify_ends_the_run_like_nothing_labeled(definition):
+    """Every output line lacks the label: no verification job starts, the run fails as "nothing labeled" does."""
+    results = _happy_results()
+    results["Filter labeled objects"] = {"lines_read": 20, "kept": 0, "left_out": 20, "manifest_uri": None}
+    with mock_aws(config=EXECUTE):
+        result = _run(_stub(definition, results))
+        states = _entered(boto3.client("stepfunctions", region_name="eu-west-1"), result["executionArn"])
+    assert result["status"] == "FAILED"
+    assert result["error"] == "LabelingNothingLabeled"
+    assert result["cause"] == (
+        "labeling job scratch-run-0123456789-lbl completed with no labeled objects (20 of 20 output lines carry "
+        "no label); the images stay missing and are retried next run"
+    )
+    assert "Start verification job" not in states
+
+
+REFUSED = ("Workteam arn:aws:sagemaker:eu-west-1:111122223333:workteam/private-crowd/nobody does not exist "
+           "(Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; "
+           "Request ID: 0f6e3d1c-0000-4000-8000-000000000000; Proxy: null)")
+DENIED = ("User: arn:aws:sts::123456789012:assumed-role/scratch-labeling-states/x is not authorized to perform: "
+          "iam:PassRole on resource: arn:aws:iam::123456789012:role/other (Service: AmazonSageMaker; "
+          "Status Code: 400; Error Code: AccessDeniedException; Request ID: 0f6e3d1c-0000-4000-8000-000000000004; "
+          "Proxy: null)")
+THROTTLED = ("Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; "
+             "Request ID: 0f6e3d1c-0000-4000-8000-000000000001; Proxy: null)")
+UNAVAILABLE = ("Service unavailable (Service: AmazonSageMaker; Status Code: 503; Error Code: ServiceUnavailable; "
+               "Request ID: 0f6e3d1c-0000-4000-8000-000000000002; Proxy: null)")
+
+
+@pytest.mark.parametrize("title", ["Labeling", "Verification"])
+@pytest.mark.parametrize("refused", [REFUSED, DENIED], ids=["validation", "access-denied"])
+def test_a_refused_create_fails_at_once_with_the_cause(definition, title, refused):
+    start = f"Start {title.lower()} job"
+    errors = {start: {"Error": "SageMaker.AmazonSageMakerException", "Cause": refused}}
+    with mock_aws(config=EXECUTE):
+        result = _run(_stub(definition, _happy_results(), errors))
+        states = _entered(boto3.client("stepfunctions", region_name="eu-west-1"), result["executionArn"])
+    assert result["status"] == "FAILED"
+    assert result["error"] == "PipelineStepFailed"
+    assert result["cause"] == f"{start} failed with SageMaker.AmazonSageMakerException: {refused}"
+    assert states.count(start) == 1
+    assert f"{title}: wait to retry the create" not in states
+
+
+TOO_MANY = ("Slow down (Service: AmazonSageMaker; Status Code: 429; Error Code: SlowDown; "
+            "Request ID: 0f6e3d1c-0000-4000-8000-000000000003; Proxy: null)")
+
+
+@pytest.mark.parametrize("cause", [THROTTLED, UNAVAILABLE, TOO_MANY, "an error without the SDK's details"])
+def test_a_transient_create_error_is_retried_with_growing_waits_then_fails(definition, cause):
+    errors = {"Start labeling job": {"Error": "SageMaker.AmazonSageMakerException", "Cause": cause}}
+    stubbed = _stub(definition, _happy_results(), errors)
+    waits = []
+    for name, state in stubbed["States"].items():  # record each wait the loop chose
+        if name == "Labeling: wait to retry the create":
+            state["Next"] = "Record wait"
+    stubbed["States"]["Record wait"] = {"Type": "Pass", "Parameters": {"seconds.$": "$.labeling_create_retry.seconds"},
+                                        "ResultPath": "$.seen_wait", "Next": "Start labeling job"}
+    with mock_aws(config=EXECUTE):
+        result = _run(stubbed)
+        client = boto3.client("stepfunctions", region_name="eu-west-1")
+        states = _entered(client, result["executionArn"])
+        events = client.get_execution_history(executionArn=result["executionArn"], maxResults=1000)["events"]
+        waits = [json.loads(e["stateExitedEventDetails"]["output"])["seen_wait"]["seconds"] for e in events
+                 if e["type"] == "PassStateExited" and e["stateExitedEventDetails"]["name"] == "Record wait"]
+    assert result["status"] == "FAILED"
+    assert result["cause"] == f"Start labeling job failed with SageMaker.AmazonSageMakerException: {cause}"
+    assert states.count("Start labeling job") == 1 + len(graph.CREATE_RETRY_WAITS)
+    assert waits == list(graph.CREATE_RETRY_WAITS)
+

@@ -62,7 +62,7 @@ def test_terminal_states(definition):
 def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
     states = definition["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
-    assert len(tasks) == 10
+    assert len(tasks) == 11
     for name, task in tasks.items():
         retried = {error for retry in task["Retry"] for error in retry["ErrorEquals"]}
         assert retried and not retried & {"States.ALL", "States.TaskFailed"}, name
@@ -78,6 +78,10 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
             assert retried == set(graph.LAMBDA_TRANSIENT_ERRORS) | set(graph.UPDATE_RETRYABLE_ERRORS)
         elif "lambda:invoke" in task["Resource"]:
             assert retried == set(graph.LAMBDA_TRANSIENT_ERRORS)
+        elif task["Resource"] == graph.CREATE_LABELING_JOB_RESOURCE:
+            # SageMaker's catch-all error is caught and retried by the graph unless the request was refused.
+            assert retried == set(graph.CREATE_TRANSIENT_ERRORS)
+            assert "SageMaker.AmazonSageMakerException" not in retried
         else:
             assert retried == set(graph.SAGEMAKER_TRANSIENT_ERRORS)
 
@@ -185,8 +189,10 @@ def test_poll_loop_is_wait_task_choice_pass(definition, cfg, title):
 
 def test_verification_follows_labeling_and_update_follows_verification(definition):
     states = definition["States"]
-    assert states["Labeling: get output manifest"]["Next"] == "Start verification job"
+    assert states["Labeling: get output manifest"]["Next"] == graph.NAME_FILTER
     assert states["Labeling: get output manifest"]["ResultPath"] == "$.labeling_output"
+    assert states[graph.NAME_FILTER]["Next"] == "Anything to verify?"
+    assert states["Anything to verify?"]["Default"] == "Start verification job"
     assert states["Verification: get output manifest"]["Next"] == "Update feature store"
     assert states["Verification: get output manifest"]["ResultPath"] == "$.verification_output"
 
@@ -208,10 +214,14 @@ def _longest_state(cfg) -> dict:
         "poll": {"round": polling.MAX_WAIT_STEPS, "seconds": 86400},
         "job": {"Status": "Initializing", "LabelCounters": counters},
         "labeling_output": {"manifest_uri": longest_uri},
+        "verification_input": {"lines_read": count, "kept": count, "left_out": count, "manifest_uri": longest_uri},
+        "labeling_create_retry": {"attempt": len(graph.CREATE_RETRY_WAITS), "seconds": max(graph.CREATE_RETRY_WAITS)},
+        "verification_create_retry": {"attempt": len(graph.CREATE_RETRY_WAITS), "seconds": max(graph.CREATE_RETRY_WAITS)},
         "verification_output": {"manifest_uri": longest_uri},
         "update": {field: count for field in ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")},
-        # A caught ResourceInUse: error name and a service message of up to 1,000 characters.
-        "error": {"Error": "SageMaker.ResourceInUseException", "Cause": "c" * 1000},
+        # A caught create error (ResourceInUse, or SageMaker's catch-all on its way to a retry):
+        # error name and a service message of up to 1,000 characters.
+        "error": {"Error": "SageMaker.AmazonSageMakerException", "Cause": "c" * 1000},
     }
 
 
@@ -224,3 +234,45 @@ def test_state_payload_is_small_and_constant(cfg, definition):
     size = len(json.dumps(state).encode())
     print(f"state size bound: {size} bytes")
     assert size < 4096
+
+
+def test_filter_labeled_objects_event_matches_the_contract(definition, cfg):
+    step = definition["States"][graph.NAME_FILTER]
+    assert step["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert step["Parameters"]["FunctionName"].endswith(":function:scratch-labeling-filter-labeled-objects")
+    payload = step["Parameters"]["Payload"]
+    assert {key.removesuffix(".$") for key in payload} == set(contract.FilterLabeledObjectsEvent.__annotations__)
+    assert payload["manifest_uri.$"] == "$.labeling_output.manifest_uri" and payload["run_id.$"] == "$.check.run_id"
+    assert payload["settings"] == {"bucket": cfg.storage.bucket, "work_prefix": cfg.storage.work_prefix,
+                                   "label_attribute": cfg.labeling.label_attribute, "kms_key_arn": None}
+    assert set(payload["settings"]) == set(contract.FilterLabeledObjectsSettings.__annotations__)
+    assert {k.removesuffix(".$") for k in step["ResultSelector"]} == set(contract.FilterLabeledObjectsResult.__annotations__)
+    assert step["ResultPath"] == "$.verification_input"
+    verify = definition["States"]["Start verification job"]["Parameters"]
+    assert verify["InputConfig"]["DataSource"]["S3DataSource"] == {"ManifestS3Uri.$": "$.verification_input.manifest_uri"}
+    choice = definition["States"][step["Next"]]
+    assert choice["Choices"] == [{"Variable": "$.verification_input.kept", "NumericEquals": 0,
+                                  "Next": "Labeling: nothing to verify"}]
+    nothing = definition["States"]["Labeling: nothing to verify"]
+    assert nothing["Type"] == "Fail" and nothing["Error"] == definition["States"]["Labeling: nothing labeled"]["Error"]
+
+
+@pytest.mark.parametrize("title", ["Labeling", "Verification"])
+def test_create_catches_sagemakers_catch_all_and_decides_by_the_cause(definition, title):
+    states = definition["States"]
+    start_name = f"Start {title.lower()} job"
+    start = states[start_name]
+    assert [c["ErrorEquals"] for c in start["Catch"]] == [graph.RESOURCE_IN_USE_ERRORS, graph.CREATE_CAUGHT_ERRORS,
+                                                          ["States.ALL"]]
+    decide = states[start["Catch"][1]["Next"]]
+    assert decide["Type"] == "Choice"
+    refused, first, exhausted = decide["Choices"]
+    assert refused["Next"] == exhausted["Next"] == f"{start_name} failed"
+    assert {"Variable": "$.error.Cause", "StringMatches": "*(Service: AmazonSageMaker; Status Code: 4*"} in refused["And"]
+    counter = f"$.{title.lower()}_create_retry"
+    assert first["Variable"] == counter and first["IsPresent"] is False
+    assert exhausted == {"Variable": f"{counter}.attempt", "NumericGreaterThanEquals": len(graph.CREATE_RETRY_WAITS),
+                         "Next": f"{start_name} failed"}
+    for name in (first["Next"], decide["Default"]):
+        wait = states[states[name]["Next"]]
+        assert wait["Type"] == "Wait" and wait["SecondsPath"] == f"{counter}.seconds" and wait["Next"] == start_name

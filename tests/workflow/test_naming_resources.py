@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from workflow import resources
+from workflow.config import PIPELINE_NAME_MAX
 from workflow.resources import ResourceArns
 
 
@@ -13,10 +14,12 @@ def test_names_derive_from_the_pipeline_name(cfg):
     assert cfg.pipeline.name == "scratch-labeling"
     assert resources.check_lambda_name(cfg) == "scratch-labeling-check-missing-labels"
     assert resources.update_lambda_name(cfg) == "scratch-labeling-update-feature-store"
+    assert resources.filter_lambda_name(cfg) == "scratch-labeling-filter-labeled-objects"
     assert resources.role_names(cfg) == {
         "state_machine": "scratch-labeling-states",
         "check_lambda": "scratch-labeling-check-lambda",
         "update_lambda": "scratch-labeling-update-lambda",
+        "filter_lambda": "scratch-labeling-filter-lambda",
         "ground_truth": "scratch-labeling-ground-truth",
         "feature_store": "scratch-labeling-feature-store",
         "scheduler": "scratch-labeling-scheduler",
@@ -53,6 +56,21 @@ def test_configured_roles_win(cfg):
     assert arns.ground_truth_role == own
     assert arns.check_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-check-lambda"
     assert arns.update_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-update-lambda"
+    assert arns.filter_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-filter-lambda"
+
+
+def test_a_configured_lambda_role_serves_every_function(cfg):
+    own = "arn:aws:iam::111122223333:role/team/labeling-lambdas"
+    arns = ResourceArns.for_account(dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, lambda_role_arn=own)),
+                                    "123456789012")
+    assert arns.check_lambda_role == arns.filter_lambda_role == arns.update_lambda_role == own
+
+
+def test_the_longest_pipeline_name_keeps_every_function_and_role_name_within_64(cfg):
+    longest = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name="p" * PIPELINE_NAME_MAX))
+    names = [*resources.lambda_names(longest), *resources.role_names(longest).values()]
+    assert resources.filter_lambda_name(longest) in names
+    assert max(len(name) for name in names) <= 64, max(names, key=len)
 
 
 def test_bad_account_id(cfg):

@@ -1,0 +1,95 @@
+"""Lambda step FilterLabeledObjects: the verification job's input, without the objects labeling failed.
+
+Event and result: ``steps.contract.FilterLabeledObjectsEvent`` / ``FilterLabeledObjectsResult``.
+A verification job's input lines must contain the label attribute being verified
+(sms-data-verify-adjust-prereq: "The input manifest file you use must contain the label
+attribute name (LabelAttributeName) of the labels that you want adjusted"). The labeling job's
+output manifest also holds the objects it could not label: those lines carry only
+``<attr>-metadata`` with ``failure-reason`` (sms-data-output). This step streams the output
+manifest, copies every labeled line unchanged to ``runs/<run_id>/verification-input.manifest``
+and returns counts and that URI only: the state stays small whatever the number of objects.
+A line that is not a JSON object fails the step (ManifestError), as in UpdateFeatureStore.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from steps import aws, naming
+from steps.contract import FilterLabeledObjectsEvent, FilterLabeledObjectsResult
+from steps.errors import ManifestError
+from steps.log import StepSummary
+from steps.manifests import encryption_args, read_manifest_lines
+
+VERIFICATION_INPUT_NAME = "verification-input.manifest"
+SPOOL_BYTES = 16 * 1024 * 1024  # kept lines stay in memory up to this size, then in /tmp
+
+
+@dataclass
+class FilterCounts:
+    lines_read: int = 0
+    kept: int = 0
+
+    @property
+    def left_out(self) -> int:
+        return self.lines_read - self.kept
+
+
+def is_labeled(line: dict[str, Any], label_attribute: str) -> bool:
+    """True when the line carries the label and metadata without ``failure-reason``."""
+    metadata = line.get(f"{label_attribute}-metadata")
+    return label_attribute in line and isinstance(metadata, dict) and "failure-reason" not in metadata
+
+
+def filter_lines(lines: Iterable[tuple[int, bytes]], label_attribute: str, out: IO[bytes]) -> FilterCounts:
+    """Write each labeled ``(number, raw line)`` to ``out`` (newline-terminated, bytes unchanged)."""
+    counts = FilterCounts()
+    for number, raw in lines:
+        counts.lines_read += 1
+        try:
+            line = json.loads(raw)
+        except ValueError as error:
+            raise ManifestError(f"line {number} of the labeling output manifest is not JSON ({error})") from None
+        if not isinstance(line, dict):
+            raise ManifestError(f"line {number} of the labeling output manifest is a {type(line).__name__}, "
+                                "not a JSON object")
+        if is_labeled(line, label_attribute):
+            out.write(raw.rstrip(b"\r\n") + b"\n")
+            counts.kept += 1
+    return counts
+
+
+def filter_labeled_objects(event: FilterLabeledObjectsEvent, s3: Any, summary: StepSummary) -> FilterLabeledObjectsResult:
+    """Stream the labeling output manifest into the verification input manifest; return the counts."""
+    settings = event["settings"]
+    bucket = settings["bucket"]
+    key = naming.run_prefix(settings["work_prefix"], event["run_id"]) + VERIFICATION_INPUT_NAME
+    summary.add(run_id=event["run_id"], labeling_output_uri=event["manifest_uri"])
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as kept_lines:
+        counts = filter_lines(read_manifest_lines(s3, event["manifest_uri"]), settings["label_attribute"], kept_lines)
+        uri = None
+        if counts.kept:
+            kept_lines.seek(0)
+            s3.put_object(Bucket=bucket, Key=key, Body=kept_lines, ContentType="application/jsonlines",
+                          **encryption_args(settings.get("kms_key_arn")))
+            uri = f"s3://{bucket}/{key}"
+    result: FilterLabeledObjectsResult = {
+        "lines_read": counts.lines_read, "kept": counts.kept, "left_out": counts.left_out, "manifest_uri": uri,
+    }
+    summary.add(**result)
+    return result
+
+
+def handler(event: FilterLabeledObjectsEvent, context: Any) -> FilterLabeledObjectsResult:
+    """AWS Lambda entry point."""
+    summary = StepSummary("FilterLabeledObjects", getattr(context, "aws_request_id", None))
+    try:
+        result = filter_labeled_objects(event, aws.client("s3"), summary)
+    except Exception as error:
+        summary.emit(error)
+        raise
+    summary.emit()
+    return result
