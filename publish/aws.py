@@ -5,7 +5,14 @@ from dataclasses import dataclass
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
 
 _RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 
@@ -44,3 +51,26 @@ def connect(region: str | None, profile: str | None = None, endpoint_url: str | 
             "AWS_SECRET_ACCESS_KEY, pass --profile, or use --local for the offline sandbox"
         )
     return AwsClients(session=session, region=region, endpoint_url=endpoint_url)
+
+
+# Errors deploy.py reports as one line (exit 1) instead of a traceback.
+AWS_ERRORS = (AwsSetupError, BotoCoreError, ClientError)
+
+
+def describe_aws_error(error: BaseException) -> str:
+    """One line for an AWS or setup error: what is wrong; what would be right."""
+    if isinstance(error, EndpointConnectionError):
+        return (f"cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}: check --endpoint-url, "
+                "the region and your network (for the offline sandbox, start `python deploy.py --local --serve`)")
+    if isinstance(error, NoRegionError):
+        return "no AWS region: set pipeline.region in config.yaml, pass --region, or set AWS_REGION"
+    if isinstance(error, NoCredentialsError):
+        return ("no AWS credentials found: run 'aws configure', set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY, pass --profile, or use --local for the offline sandbox")
+    if isinstance(error, ProfileNotFound):
+        return f"AWS profile {error.kwargs.get('profile', '')!r} not found: check ~/.aws/config or drop --profile"
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        return (f"AWS refused {error.operation_name}: {info.get('Code', 'error')}: "
+                f"{' '.join(str(info.get('Message', '')).split())}")
+    return " ".join(str(error).split())

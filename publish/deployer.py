@@ -1,6 +1,6 @@
 """Publish everything the workflow needs, in dependency order, idempotently.
 
-Order: bucket -> Ground Truth assets -> IAM roles -> Lambda functions ->
+Order: bucket (with Ground Truth's CORS rule) -> Ground Truth assets -> IAM roles -> Lambda functions ->
 feature group -> log group -> state machine -> schedule. Each step reports
 created / updated / unchanged. A failure stops the deploy with a
 ``DeployError`` that says what was done and what was not; running the deploy
@@ -12,12 +12,13 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from publish import feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
+from publish import bucket_cors, feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
 from publish.aws import AwsClients
 from publish.changes import Change, DeployError, DeployReport
 from publish.iam_policies import PolicyContext, role_documents
+from publish.iam_propagation import RolePropagation
 from publish.packaging import build_steps_package
 from workflow import job_requests, resources
 from workflow.config import PipelineConfig
@@ -27,6 +28,7 @@ STEP_ORDER = ("bucket", "assets", "roles", "lambdas", "feature group", "log grou
 LAMBDA_HANDLERS = {
     "check": "steps.check_missing_labels.handler",
     "update": "steps.update_feature_store.handler",
+    "filter": "steps.filter_labeled_objects.handler",
 }
 
 
@@ -58,8 +60,10 @@ def _asset_bodies(cfg: PipelineConfig) -> dict[str, tuple[bytes, str]]:
 class Deployer:
     """One deploy of ``cfg`` through ``clients``; ``emit`` receives each change as it happens."""
 
-    def __init__(self, cfg: PipelineConfig, clients: AwsClients, emit: Callable[[Change], None] = lambda c: None):
+    def __init__(self, cfg: PipelineConfig, clients: AwsClients, emit: Callable[[Change], None] = lambda c: None,
+                 propagation: RolePropagation | None = None):
         self.cfg, self.clients, self.emit = cfg, clients, emit
+        self.propagation = propagation or RolePropagation()  # waits for IAM to propagate new roles
         self.report = DeployReport()
         self.arns = resources.ResourceArns.for_account(cfg, clients.account_id())
 
@@ -78,7 +82,8 @@ class Deployer:
         for index, name in enumerate(STEP_ORDER):
             try:
                 result = steps[name]()
-            except (ClientError, feature_group.FeatureGroupConflict, RuntimeError, TimeoutError, OSError) as error:
+            except (ClientError, BotoCoreError, feature_group.FeatureGroupConflict, RuntimeError, TimeoutError,
+                    OSError) as error:
                 raise DeployError(name, _one_line(error), list(self.report.changes), list(STEP_ORDER[index + 1:])) from error
             if name == "state machine":
                 state_machine_arn = result
@@ -87,7 +92,9 @@ class Deployer:
     # -- steps -------------------------------------------------------------------------------------------
     def _bucket(self) -> None:
         storage = self.cfg.storage
-        self._record(s3_assets.ensure_bucket(self.clients.client("s3"), storage.bucket, self.clients.region, storage.kms_key_arn))
+        s3 = self.clients.client("s3")
+        self._record(s3_assets.ensure_bucket(s3, storage.bucket, self.clients.region, storage.kms_key_arn))
+        self._record(bucket_cors.ensure_cors(s3, storage.bucket))  # Ground Truth's worker UI loads the images
 
     def _assets(self) -> None:
         s3 = self.clients.client("s3")
@@ -101,6 +108,7 @@ class Deployer:
             "state_machine": self.cfg.iam.state_machine_role_arn,
             "check_lambda": self.cfg.iam.lambda_role_arn,
             "update_lambda": self.cfg.iam.lambda_role_arn,
+            "filter_lambda": self.cfg.iam.lambda_role_arn,
             "ground_truth": self.cfg.iam.ground_truth_role_arn,
             "feature_store": self.cfg.iam.feature_store_role_arn,
             "scheduler": self.cfg.iam.scheduler_role_arn,
@@ -125,14 +133,19 @@ class Deployer:
             lambdas.FunctionSpec(resources.update_lambda_name(self.cfg), LAMBDA_HANDLERS["update"], self.arns.update_lambda_role,
                                  timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
                                  tracing=self.cfg.observability.tracing),
+            # Streams one manifest to another: little memory; 15 minutes copy far more than 100,000 lines.
+            lambdas.FunctionSpec(resources.filter_lambda_name(self.cfg), LAMBDA_HANDLERS["filter"], self.arns.filter_lambda_role,
+                                 timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
+                                 tracing=self.cfg.observability.tracing),
         )
         for spec in specs:
-            change, _ = lambdas.ensure_function(lam, spec, package)
+            change, _ = lambdas.ensure_function(lam, spec, package, self.propagation)
             self._record(change)
 
     def _feature_group(self) -> None:
         request = feature_group.feature_group_request(self.cfg, self.arns.feature_store_role)
-        self._record(feature_group.ensure_feature_group(self.clients.client("sagemaker"), request))
+        self._record(feature_group.ensure_feature_group(self.clients.client("sagemaker"), request,
+                                                        propagation=self.propagation))
 
     def _log_group(self) -> None:
         logs, name = self.clients.client("logs"), state_machine_log_group(self.cfg)
@@ -150,7 +163,7 @@ class Deployer:
         workflow = build_workflow(self.cfg, self.arns, client=self.clients.client("stepfunctions"),
                                   log_group_arn=log_group_arn, tracing=observability.tracing,
                                   log_level=observability.log_level)
-        change, arn = state_machine.ensure_state_machine(workflow)
+        change, arn = state_machine.ensure_state_machine(workflow, self.propagation)
         self._record(change)
         return arn
 

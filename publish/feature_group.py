@@ -1,17 +1,42 @@
 """The feature group training reads: created once, never silently altered."""
 from __future__ import annotations
 
+import re
 import time
 
 from botocore.exceptions import ClientError
 
 from publish.changes import Change
+from publish.iam_propagation import RolePropagation
 from steps import contract
 from workflow.config import PipelineConfig
 
 
+CATALOG = "AwsDataCatalog"
+DATABASE = "sagemaker_featurestore"
+
+
 class FeatureGroupConflict(RuntimeError):
     """An existing feature group whose definitions do not match what UpdateFeatureStore writes."""
+
+
+def offline_table_name(feature_group_name: str) -> str:
+    """The Glue/Athena table of the group's offline store, fixed here rather than left to AWS.
+
+    Without DataCatalogConfig, Feature Store names the table itself ("auto-generates the table
+    name, database, and catalog", https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OfflineStoreConfig.html),
+    and IAM policies could only guess it with a wildcard. Athena table names take lowercase
+    letters, digits and underscores (https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html);
+    a feature group name (``^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}``) becomes one by lowercasing
+    it and turning '-' into '_': "scratch-labels" -> "scratch_labels".
+    """
+    return re.sub(r"[^a-z0-9_]", "_", feature_group_name.lower())
+
+
+def data_catalog_config(feature_group_name: str) -> dict:
+    """OfflineStoreConfig.DataCatalogConfig: Feature Store's own catalog and database, our table name
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DataCatalogConfig.html)."""
+    return {"Catalog": CATALOG, "Database": DATABASE, "TableName": offline_table_name(feature_group_name)}
 
 
 def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
@@ -25,7 +50,8 @@ def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
         "RecordIdentifierFeatureName": contract.RECORD_IDENTIFIER,
         "EventTimeFeatureName": contract.EVENT_TIME,
         "FeatureDefinitions": [{"FeatureName": n, "FeatureType": t} for n, t in contract.FEATURE_DEFINITIONS],
-        "OfflineStoreConfig": {"S3StorageConfig": s3_config, "DisableGlueTableCreation": False},
+        "OfflineStoreConfig": {"S3StorageConfig": s3_config, "DisableGlueTableCreation": False,
+                               "DataCatalogConfig": data_catalog_config(fs.feature_group_name)},
         "RoleArn": role_arn,
         "Description": "Verified bounding-box labels, one record per image (labeling pipeline)",
         "Tags": [{"Key": k, "Value": v} for k, v in sorted(cfg.pipeline.tags.items())],
@@ -53,7 +79,17 @@ def conflicts(existing: dict, request: dict) -> list[str]:
             problems.append(f"feature {name} is {have[name]}, ours is {kind}")
     if "OfflineStoreConfig" not in existing:
         problems.append("it has no offline store (the pipeline reads labels from it with Athena)")
+        return problems
+    have_catalog = existing["OfflineStoreConfig"].get("DataCatalogConfig") or {}
+    want_catalog = request["OfflineStoreConfig"]["DataCatalogConfig"]
+    if {k: have_catalog.get(k) for k in want_catalog} != want_catalog:
+        problems.append(f"its offline store table is {_table(have_catalog)}, ours is {_table(want_catalog)} "
+                        "(the IAM policies grant exactly that table)")
     return problems
+
+
+def _table(catalog: dict) -> str:
+    return f"{catalog.get('Catalog', '?')}.{catalog.get('Database', '?')}.{catalog.get('TableName', '?')}"
 
 
 def _wait_created(sm, name: str, timeout: float) -> dict:
@@ -79,12 +115,15 @@ def _describe(sm, name: str) -> dict | None:
         raise
 
 
-def ensure_feature_group(sm, request: dict, timeout: float = 600.0) -> Change:
-    """Create the group and wait until Created; an existing one must match our definitions."""
+def ensure_feature_group(sm, request: dict, timeout: float = 600.0,
+                         propagation: RolePropagation | None = None) -> Change:
+    """Create the group and wait until Created; an existing one must match our definitions. While
+    IAM propagates a new role, ``propagation`` waits (publish.iam_propagation)."""
+    propagation = propagation or RolePropagation()
     name = request["FeatureGroupName"]
     existing = _describe(sm, name)
     if existing is None:
-        sm.create_feature_group(**request)
+        propagation.call(lambda: sm.create_feature_group(**request), request["RoleArn"], "SageMaker Feature Store")
         _wait_created(sm, name, timeout)
         return Change("feature group", name, "created", "offline store with Glue table")
     problems = conflicts(existing, request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from publish.feature_group import offline_table_name
 from steps.check_missing_labels import INPUT_MANIFEST_NAME
 from workflow.config import PipelineConfig
 
@@ -23,6 +24,11 @@ WILDCARD_RESOURCE_ACTIONS = frozenset({
     # X-Ray tracing.
     "xray:PutTraceSegments", "xray:PutTelemetryRecords",
     "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    # CloudWatch metrics: PutMetricData has no resource type, only the cloudwatch:namespace condition
+    # key (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+    # CloudWatch"). Ground Truth's documented execution role grants it on "*" and documents no
+    # namespace, so none is assumed (sms-security-permission-execution-role).
+    "cloudwatch:PutMetricData",
 })
 
 
@@ -37,6 +43,13 @@ class PolicyContext:
     state_machine_name: str
     ground_truth_role_arn: str
     partition: str = "aws"
+    filter_function_name: str = ""  # empty: the deployer's name (resources.filter_lambda_name)
+
+    def __post_init__(self) -> None:
+        if not self.filter_function_name:
+            from workflow import resources
+
+            object.__setattr__(self, "filter_function_name", resources.filter_lambda_name(self.cfg))
 
     @classmethod
     def for_config(cls, cfg: PipelineConfig, arns) -> "PolicyContext":
@@ -47,6 +60,7 @@ class PolicyContext:
             cfg=cfg, account_id=arns.account_id,
             check_function_name=resources.check_lambda_name(cfg),
             update_function_name=resources.update_lambda_name(cfg),
+            filter_function_name=resources.filter_lambda_name(cfg),
             state_machine_name=cfg.pipeline.name,
             ground_truth_role_arn=arns.ground_truth_role,
         )
@@ -73,17 +87,50 @@ def _policy(*statements: dict) -> dict:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def trust_policy(service: str, ctx: PolicyContext, source_arn: str | None = None) -> dict:
-    """Who may assume a role: one AWS service, from this account (confused-deputy guard)."""
-    condition: dict = {"StringEquals": {"aws:SourceAccount": ctx.account_id}}
-    if source_arn:
-        condition["ArnLike"] = {"aws:SourceArn": source_arn}
-    return _policy({
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sts:AssumeRole",
-        "Condition": condition,
+def trust_policy(service: str, condition: dict | None = None) -> dict:
+    """Who may assume a role: one AWS service principal, with the confused-deputy condition that
+    service documents sending (none where no such document exists)."""
+    statement: dict = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return _policy(statement)
+
+
+def state_machine_trust(ctx: PolicyContext) -> dict:
+    """Step Functions documents aws:SourceAccount and aws:SourceArn (the state machine's ARN) in the
+    execution role's trust policy ("Creating an IAM role for your state machine in Step Functions",
+    section "Prevent cross-service confused deputy issue", procedure-create-iam-role)."""
+    return trust_policy("states.amazonaws.com", {
+        "StringEquals": {"aws:SourceAccount": ctx.account_id},
+        "ArnLike": {"aws:SourceArn": state_machine_arn(ctx)},
     })
+
+
+def scheduler_trust(ctx: PolicyContext) -> dict:
+    """EventBridge Scheduler documents aws:SourceAccount and aws:SourceArn in the schedule execution
+    role's trust policy; the ARN must be a schedule group's, never a schedule's ("Confused deputy
+    prevention in EventBridge Scheduler", cross-service-confused-deputy-prevention). Our schedule is
+    created without GroupName, so it lives in the "default" group."""
+    return trust_policy("scheduler.amazonaws.com", {
+        "StringEquals": {"aws:SourceAccount": ctx.account_id},
+        "ArnLike": {"aws:SourceArn": schedule_group_arn(ctx)},
+    })
+
+
+def lambda_trust() -> dict:
+    """The trust policy must name lambda.amazonaws.com ("Defining Lambda function permissions with an
+    execution role", lambda-intro-execution-role). No condition: that page shows none, and no AWS
+    page documents Lambda sending aws:SourceAccount or aws:SourceArn when it assumes a function's
+    execution role (a condition on a key the service does not send would fail)."""
+    return trust_policy("lambda.amazonaws.com")
+
+
+def sagemaker_trust() -> dict:
+    """No condition: Ground Truth's execution-role page shows the sagemaker.amazonaws.com trust
+    statement without one (sms-security-permission-execution-role, "Automated Data Labeling
+    Permission Requirements"), and no AWS page documents SageMaker (Ground Truth, Feature Store)
+    sending aws:SourceAccount or aws:SourceArn when it assumes an execution role."""
+    return trust_policy("sagemaker.amazonaws.com")
 
 
 def _bucket(ctx: PolicyContext) -> str:
@@ -127,6 +174,11 @@ def state_machine_arn(ctx: PolicyContext) -> str:
     return ctx.arn("states", f"stateMachine:{ctx.state_machine_name}")
 
 
+def schedule_group_arn(ctx: PolicyContext, group: str = "default") -> str:
+    """The schedule group of the pipeline's schedule (created without GroupName: "default")."""
+    return ctx.arn("scheduler", f"schedule-group/{group}")
+
+
 def execution_arn_pattern(ctx: PolicyContext) -> str:
     """Every execution of this pipeline's state machine."""
     return ctx.arn("states", f"execution:{ctx.state_machine_name}:*")
@@ -139,7 +191,7 @@ def check_function_policy(ctx: PolicyContext) -> dict:
     athena_prefix = f"{storage.work_prefix}athena/"
     offline_prefix = fs.offline_store_prefix
     glue_db = "sagemaker_featurestore"
-    glue_tables = fs.feature_group_name.replace("-", "_").lower() + "_*"  # Feature Store's table naming
+    glue_tables = offline_table_name(fs.feature_group_name)  # set by the deployer: publish.feature_group
     active_prefix = f"{storage.work_prefix}active/"  # steps.in_flight markers, one per active run
     statements = [
         _statement("ListRawImagesOfflineStoreAndActiveRuns", ["s3:ListBucket"], [_bucket(ctx)],
@@ -147,8 +199,12 @@ def check_function_policy(ctx: PolicyContext) -> dict:
                                                  f"{active_prefix}*"]}}),
         _statement("ReadOfflineStoreAndQueryResults", ["s3:GetObject"],
                    [_objects(ctx, offline_prefix), _objects(ctx, athena_prefix)]),
-        _statement("WriteRunManifestsAndQueryResults", ["s3:PutObject", "s3:GetBucketLocation", "s3:AbortMultipartUpload"],
-                   [_objects(ctx, f"{storage.work_prefix}runs/"), _objects(ctx, athena_prefix), _bucket(ctx)]),
+        # Bucket-level actions take the bucket ARN, object actions object ARNs (Service Authorization
+        # Reference, "Actions, resources, and condition keys for Amazon S3": GetBucketLocation's resource
+        # type is bucket). Athena looks up the result bucket's region as its caller.
+        _statement("LocateBucket", ["s3:GetBucketLocation"], [_bucket(ctx)]),
+        _statement("WriteRunManifestsAndQueryResults", ["s3:PutObject", "s3:AbortMultipartUpload"],
+                   [_objects(ctx, f"{storage.work_prefix}runs/"), _objects(ctx, athena_prefix)]),
         _statement("ClaimImagesInFlight", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                    [_objects(ctx, active_prefix)]),
         _statement("ReadAndWithdrawRunManifests", ["s3:GetObject", "s3:DeleteObject"],
@@ -177,23 +233,48 @@ def update_function_policy(ctx: PolicyContext) -> dict:
 
 
 def ground_truth_policy(ctx: PolicyContext) -> dict:
-    """The role Ground Truth assumes: read images and manifests, write job outputs."""
+    """The role Ground Truth assumes: AWS's documented minimum execution-role policy for built-in
+    task types ("Built-In Task Types (Non-streaming) Execution Role Requirements",
+    sms-security-permission-execution-role), with every resource narrowed to our bucket and prefixes
+    where the action allows it:
+
+    - S3ViewBuckets: s3:ListBucket and s3:GetBucketLocation on the bucket ARN, no prefix condition;
+    - S3GetPutObjects: s3:GetObject, s3:PutObject, s3:AbortMultipartUpload on objects (reads of
+      images, manifests and UI assets; writes and multipart aborts under the job outputs);
+    - CloudWatch: cloudwatch:PutMetricData (no resource type: "*") and the logs actions, narrowed to
+      Ground Truth's log group /aws/sagemaker/LabelingJobs;
+    - KMS when a key is configured: the actions "Encrypt Output Data using KMS" lists
+      (sms-security-kms-permissions), on the key; the wildcards kms:ReEncrypt* and
+      kms:GenerateDataKey* spelled out for symmetric keys (S3 never asks for data key pairs).
+    """
     storage = ctx.cfg.storage
+    outputs = _objects(ctx, f"{storage.work_prefix}runs/")
     statements = [
-        _statement("ListPipelinePrefixes", ["s3:ListBucket"], [_bucket(ctx)],
-                   {"StringLike": {"s3:prefix": [f"{storage.raw_prefix}*", f"{storage.work_prefix}*"]}}),
+        _statement("S3ViewBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [_bucket(ctx)]),
         _statement("ReadImagesManifestsAndAssets", ["s3:GetObject"],
                    [_objects(ctx, storage.raw_prefix), _objects(ctx, storage.work_prefix)]),
-        _statement("WriteJobOutputs", ["s3:PutObject"], [_objects(ctx, f"{storage.work_prefix}runs/")]),
+        _statement("WriteJobOutputs", ["s3:PutObject", "s3:AbortMultipartUpload"], [outputs]),
+        _statement("PublishMetrics", ["cloudwatch:PutMetricData"], ["*"]),
         _statement("WriteJobLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                    [ctx.arn("logs", "log-group:/aws/sagemaker/LabelingJobs"),
                     ctx.arn("logs", "log-group:/aws/sagemaker/LabelingJobs:*")]),
     ]
-    return _policy(*statements, *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
+    return _policy(*statements, *_kms_statements(ctx, list(GROUND_TRUTH_KMS_ACTIONS)))
+
+
+# sms-security-kms-permissions, "Encrypt Output Data using KMS": Encrypt, Decrypt, ReEncrypt*,
+# GenerateDataKey*, DescribeKey (the wildcards spelled out for symmetric keys).
+GROUND_TRUTH_KMS_ACTIONS = (
+    "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+    "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
+)
 
 
 def feature_store_policy(ctx: PolicyContext) -> dict:
-    """The role Feature Store assumes to write the offline store into our bucket."""
+    """The role Feature Store assumes to write the offline store into our bucket: the actions of
+    AmazonSageMakerFeatureStoreAccess (s3:PutObject, s3:PutObjectAcl, s3:GetBucketAcl) narrowed to
+    our bucket and offline prefix, and kms:GenerateDataKey "at a minimum" for a customer managed key
+    ("Cross account offline store access", feature-store-cross-account-access-offline-store)."""
     prefix = ctx.cfg.feature_store.offline_store_prefix
     statements = [
         _statement("WriteOfflineStore", ["s3:PutObject", "s3:PutObjectAcl"], [_objects(ctx, prefix)]),
@@ -204,7 +285,7 @@ def feature_store_policy(ctx: PolicyContext) -> dict:
 
 def state_machine_policy(ctx: PolicyContext) -> dict:
     """The state machine: invoke its two functions, run its labeling jobs, pass the GT role."""
-    functions = [ctx.arn("lambda", f"function:{name}") for name in (ctx.check_function_name, ctx.update_function_name)]
+    functions = [ctx.arn("lambda", f"function:{name}") for name in (ctx.check_function_name, ctx.filter_function_name, ctx.update_function_name)]
     statements = [
         _statement("InvokePipelineFunctions", ["lambda:InvokeFunction"], functions + [f"{f}:*" for f in functions]),
         _statement("RunPipelineLabelingJobs",
@@ -224,6 +305,21 @@ def scheduler_policy(ctx: PolicyContext) -> dict:
     return _policy(_statement("StartPipeline", ["states:StartExecution"], [state_machine_arn(ctx)]))
 
 
+def filter_function_policy(ctx: PolicyContext) -> dict:
+    """FilterLabeledObjects: read a labeling job's output manifest, write the run's verification input."""
+    from steps.filter_labeled_objects import VERIFICATION_INPUT_NAME
+
+    runs = f"{ctx.cfg.storage.work_prefix}runs/"
+    statements = [
+        # <S3OutputPath>/<job name>/manifests/output/output.manifest, S3OutputPath = runs/<run>/labeling/
+        _statement("ReadLabelingOutputManifests", ["s3:GetObject"],
+                   [_objects(ctx, runs, "*/labeling/*/manifests/output/output.manifest")]),
+        _statement("WriteVerificationInputManifests", ["s3:PutObject"], [_objects(ctx, runs, f"*/{VERIFICATION_INPUT_NAME}")]),
+        _log_group_statement(ctx, ctx.filter_function_name),
+    ]
+    return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
+
+
 @dataclass(frozen=True)
 class RoleDocuments:
     trust: dict
@@ -233,12 +329,13 @@ class RoleDocuments:
 def role_documents(ctx: PolicyContext) -> dict[str, RoleDocuments]:
     """Trust and permission documents for every role the deployer may create."""
     return {
-        "state_machine": RoleDocuments(trust_policy("states.amazonaws.com", ctx, ctx.arn("states", "stateMachine:*")), state_machine_policy(ctx)),
-        "check_lambda": RoleDocuments(trust_policy("lambda.amazonaws.com", ctx), check_function_policy(ctx)),
-        "update_lambda": RoleDocuments(trust_policy("lambda.amazonaws.com", ctx), update_function_policy(ctx)),
-        "ground_truth": RoleDocuments(trust_policy("sagemaker.amazonaws.com", ctx), ground_truth_policy(ctx)),
-        "feature_store": RoleDocuments(trust_policy("sagemaker.amazonaws.com", ctx), feature_store_policy(ctx)),
-        "scheduler": RoleDocuments(trust_policy("scheduler.amazonaws.com", ctx), scheduler_policy(ctx)),
+        "state_machine": RoleDocuments(state_machine_trust(ctx), state_machine_policy(ctx)),
+        "check_lambda": RoleDocuments(lambda_trust(), check_function_policy(ctx)),
+        "update_lambda": RoleDocuments(lambda_trust(), update_function_policy(ctx)),
+        "filter_lambda": RoleDocuments(lambda_trust(), filter_function_policy(ctx)),
+        "ground_truth": RoleDocuments(sagemaker_trust(), ground_truth_policy(ctx)),
+        "feature_store": RoleDocuments(sagemaker_trust(), feature_store_policy(ctx)),
+        "scheduler": RoleDocuments(scheduler_trust(ctx), scheduler_policy(ctx)),
     }
 
 

@@ -1,4 +1,4 @@
-"""The two Lambda functions, from one reproducible zip of steps/."""
+"""The Lambda functions, from one reproducible zip of steps/."""
 from __future__ import annotations
 
 import time
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from publish.changes import Change
+from publish.iam_propagation import RolePropagation
 from publish.packaging import LambdaPackage
 
 RUNTIME = "python3.12"
@@ -52,18 +53,6 @@ def _differs(current: dict, desired: dict) -> list[str]:
     return differences
 
 
-def _retry_on_new_role(call, attempts: int = 10, delay: float = 3.0):
-    """IAM is eventually consistent: a role created seconds ago may not be assumable yet."""
-    for attempt in range(attempts):
-        try:
-            return call()
-        except ClientError as error:
-            message = error.response["Error"].get("Message", "")
-            if "cannot be assumed" not in message or attempt == attempts - 1:
-                raise
-            time.sleep(delay)
-
-
 def _wait_until_ready(lam, name: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -74,17 +63,20 @@ def _wait_until_ready(lam, name: str, timeout: float = 120.0) -> None:
     raise TimeoutError(f"Lambda function {name} did not become ready within {timeout:.0f} s")
 
 
-def ensure_function(lam, spec: FunctionSpec, package: LambdaPackage) -> tuple[Change, str]:
-    """Create the function, or update its code and configuration where they differ."""
+def ensure_function(lam, spec: FunctionSpec, package: LambdaPackage,
+                    propagation: RolePropagation | None = None) -> tuple[Change, str]:
+    """Create the function, or update its code and configuration where they differ; while IAM
+    propagates a new role, ``propagation`` waits (publish.iam_propagation)."""
+    propagation = propagation or RolePropagation()
     try:
         current = lam.get_function(FunctionName=spec.name)["Configuration"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
-        created = _retry_on_new_role(lambda: lam.create_function(
+        created = propagation.call(lambda: lam.create_function(
             FunctionName=spec.name, Code={"ZipFile": package.data}, Publish=False,
             Tags=dict(spec.tags), **spec.configuration(),
-        ))
+        ), spec.role_arn, "Lambda")
         _wait_until_ready(lam, spec.name)
         return Change("lambda function", spec.name, "created", f"{package.size / 1024:.0f} KiB zip"), created["FunctionArn"]
     updated = []
@@ -94,7 +86,8 @@ def ensure_function(lam, spec: FunctionSpec, package: LambdaPackage) -> tuple[Ch
         updated.append("code")
     stale = _differs(current, spec.configuration())
     if stale:
-        _retry_on_new_role(lambda: lam.update_function_configuration(FunctionName=spec.name, **spec.configuration()))
+        propagation.call(lambda: lam.update_function_configuration(FunctionName=spec.name, **spec.configuration()),
+                         spec.role_arn, "Lambda")
         _wait_until_ready(lam, spec.name)
         updated.append("configuration: " + ", ".join(stale))
     action = "updated" if updated else "unchanged"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from publish.changes import Change
+from publish.iam_propagation import RolePropagation
 from workflow.sdk_ext import Workflow
 
 
@@ -24,13 +25,15 @@ def _settings_differ(current: dict, wanted: dict) -> list[str]:
     return stale
 
 
-def ensure_state_machine(workflow: Workflow) -> tuple[Change, str]:
-    """Create the workflow, or update it when its definition, role, logging or tracing differ."""
+def ensure_state_machine(workflow: Workflow, propagation: RolePropagation | None = None) -> tuple[Change, str]:
+    """Create the workflow, or update it when its definition, role, logging or tracing differ; while
+    IAM propagates a new role, ``propagation`` waits (publish.iam_propagation)."""
+    propagation = propagation or RolePropagation()
     sfn = workflow.client
     desired = json.loads(workflow.definition.to_json())
     arn = _find(sfn, workflow.name)
     if arn is None:
-        arn = workflow.create()
+        arn = propagation.call(workflow.create, workflow.role, "Step Functions")
         return Change("state machine", workflow.name, "created", f"{len(desired['States'])} states"), arn
     current = sfn.describe_state_machine(stateMachineArn=arn)
     stale = []
@@ -42,5 +45,6 @@ def ensure_state_machine(workflow: Workflow) -> tuple[Change, str]:
     if not stale:
         return Change("state machine", workflow.name, "unchanged"), arn
     workflow.state_machine_arn = arn
-    workflow.update(definition=workflow.definition, role=workflow.role)
+    propagation.call(lambda: workflow.update(definition=workflow.definition, role=workflow.role),
+                     workflow.role, "Step Functions")
     return Change("state machine", workflow.name, "updated", ", ".join(stale)), arn

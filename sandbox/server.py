@@ -3,7 +3,7 @@
 moto's WSGI application answers every service; ``SandboxApp`` wraps it to (a) check planned faults
 for each request, by service and operation, and (b) answer Feature Store runtime requests (signed
 for ``sagemaker``, with runtime paths such as ``PUT /FeatureGroup/<name>``), which moto cannot
-route. ``MOTO_PORT`` is set to the port while serving: moto's Step Functions engine reaches the
+route, and (c) answer an action moto lacks with the service's own error shape, never an HTML page. ``MOTO_PORT`` is set to the port while serving: moto's Step Functions engine reaches the
 services there whenever it is not intercepted in-process.
 
 Run standalone: ``python -m sandbox.server --port 5000``.
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _SIGNING_NAME_TO_CLIENT = {"states": "stepfunctions", "monitoring": "cloudwatch", "email": "ses"}
 _STATUS_TEXT = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
-                500: "Internal Server Error", 503: "Service Unavailable"}
+                500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
 
 
 class SandboxApp:
@@ -63,7 +63,72 @@ class SandboxApp:
             return _respond(start_response, *featurestore_http.handle(
                 self._sandbox.featurestore, account=self._sandbox.account_id, region=region, method=method,
                 url=url, body=body))
-        return self._moto_app(environ, start_response)
+        return self._answer_with_moto(environ, start_response, service, operation)
+
+    def _answer_with_moto(self, environ: dict[str, Any], start_response: Callable[..., Any], service: str,
+                          operation: str | None) -> Iterable[bytes]:
+        """moto's answer; where moto has none (NotImplementedError, or an HTML error page), AWS's error
+        shape for the service's protocol, naming the action: never HTML, which no SDK can parse."""
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured[:] = [status, headers]
+            return lambda data: None
+
+        try:
+            chunks = self._moto_app(environ, capture)
+            try:
+                body = b"".join(chunks)
+            finally:
+                getattr(chunks, "close", lambda: None)()
+        except NotImplementedError:
+            return _respond(start_response, *unsupported_action(service, operation, environ))
+        except Exception as error:  # moto crashed: AWS would answer InternalFailure, not a page
+            return _respond(start_response, *internal_failure(service, operation, environ, error))
+        status, headers = captured
+        if int(status.split()[0]) >= 400 and body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+            return _respond(start_response, *unsupported_action(service, operation, environ))
+        start_response(status, headers)
+        return [body]
+
+
+# The error each protocol answers for an action the service does not have:
+# - query (IAM, STS): InvalidAction, 400: "The action or operation requested is invalid" (Common
+#   Errors, e.g. https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html);
+# - rest-xml (S3): NotImplemented, 501: "A header you provided implies functionality that is not
+#   implemented" (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html);
+# - json and rest-json: UnknownOperationException, 400. Undocumented: it is what AWS's JSON services
+#   answer for an unknown X-Amz-Target, and what botocore's JSON parser reads as the code.
+_UNSUPPORTED = {"query": ("InvalidAction", 400), "ec2": ("InvalidAction", 400), "rest-xml": ("NotImplemented", 501)}
+
+
+def _protocol(service: str, environ: dict[str, Any]) -> str:
+    if service:
+        return protocol_of(service)
+    content_type = environ.get("CONTENT_TYPE", "")
+    return "query" if "x-www-form-urlencoded" in content_type else "json"
+
+
+def _action(service: str, operation: str | None, environ: dict[str, Any]) -> str:
+    what = operation or f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '/')}"
+    return f"{service} {what}" if service else what
+
+
+def unsupported_action(service: str, operation: str | None, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) saying the sandbox does not implement this action, in its protocol."""
+    protocol = _protocol(service, environ)
+    code, status = _UNSUPPORTED.get(protocol, ("UnknownOperationException", 400))
+    message = (f"The offline sandbox does not implement {_action(service, operation, environ)} "
+               "(moto 5.2.5 has no such action); AWS does")
+    return InjectedFault(code, message, status).render(protocol)
+
+
+def internal_failure(service: str, operation: str | None, environ: dict[str, Any],
+                     error: Exception) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of an InternalFailure (500, Common Errors) for a crash behind the sandbox."""
+    message = (f"The offline sandbox failed on {_action(service, operation, environ)}: "
+               f"{type(error).__name__}: {' '.join(str(error).split())}")
+    return InjectedFault("InternalFailure", message, 500).render(_protocol(service, environ))
 
 
 class SandboxServer:
@@ -140,8 +205,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--time-scale", type=float, default=0.001)
+    parser.add_argument("--iam-propagation-seconds", type=float, default=0.0,
+                        help="simulated seconds after a role change during which services refuse the role")
     args = parser.parse_args()
-    sandbox = Sandbox(region=args.region, time_scale=args.time_scale)
+    sandbox = Sandbox(region=args.region, time_scale=args.time_scale,
+                      iam_propagation_seconds=args.iam_propagation_seconds)
     print(f"sandbox serving on {sandbox.serve(port=args.port)} (Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()

@@ -44,8 +44,8 @@ def test_first_deploy_creates_every_resource(cfg, sandbox):
     actions = {(c.kind, c.name): c.action for c in result.report.changes}
     assert set(actions.values()) == {"created"}
     kinds = [c.kind for c in result.report.changes]
-    assert kinds.count("iam role") == 6
-    assert kinds.count("lambda function") == 2
+    assert kinds.count("iam role") == 7
+    assert kinds.count("lambda function") == 3
     assert kinds.count("s3 object") == 4
     assert {"s3 bucket", "feature group", "log group", "state machine", "schedule"} <= set(kinds)
     assert result.state_machine_arn.endswith(":stateMachine:scratch-labeling")
@@ -100,7 +100,9 @@ def test_conflicting_feature_group_is_an_error_and_is_not_altered(cfg, sandbox):
                             {"FeatureName": "event_time", "FeatureType": "String"},
                             {"FeatureName": "width", "FeatureType": "String"}],
         OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{cfg.storage.bucket}/other"}},
-        RoleArn=f"arn:aws:iam::{sandbox.account_id}:role/someone-else",
+        RoleArn=boto3.client("iam").create_role(RoleName="someone-else", AssumeRolePolicyDocument=(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
+            '"Principal": {"Service": "sagemaker.amazonaws.com"}}]}'))["Role"]["Arn"],  # SageMaker checks the trust
     )
     with pytest.raises(DeployError) as failure:
         _deploy(cfg, sandbox)

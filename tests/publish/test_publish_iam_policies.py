@@ -71,7 +71,7 @@ def test_s3_access_stays_inside_the_pipeline_prefixes(cfg):
             key_pattern = resource.removeprefix(bucket + "/")
             assert key_pattern.startswith(allowed), f"{role}: {resource} is outside the pipeline's prefixes"
             assert key_pattern != "*", f"{role}: whole bucket {resource}"
-        if statement["Action"] == ["s3:ListBucket"]:
+        if "s3:ListBucket" in statement["Action"] and role != "ground_truth":  # GT: AWS's documented minimum
             assert "s3:prefix" in statement["Condition"]["StringLike"], f"{role}: unrestricted listing"
 
 
@@ -81,16 +81,63 @@ def test_labeling_jobs_are_limited_to_the_job_name_prefix(cfg):
     assert statement["Resource"] == [f"arn:aws:sagemaker:{cfg.pipeline.region}:111122223333:labeling-job/{cfg.pipeline.job_name_prefix}-*"]
 
 
-def test_each_role_trusts_one_service_from_this_account(cfg):
+def test_each_role_trusts_one_service_with_only_the_documented_confused_deputy_keys(cfg):
+    """Step Functions (procedure-create-iam-role) and EventBridge Scheduler
+    (cross-service-confused-deputy-prevention) document aws:SourceAccount/aws:SourceArn in the
+    execution role's trust policy; nothing documents Lambda or SageMaker sending them."""
+    region = cfg.pipeline.region
     expected = {
-        "state_machine": "states.amazonaws.com", "check_lambda": "lambda.amazonaws.com",
-        "update_lambda": "lambda.amazonaws.com", "ground_truth": "sagemaker.amazonaws.com",
-        "feature_store": "sagemaker.amazonaws.com", "scheduler": "scheduler.amazonaws.com",
+        "state_machine": ("states.amazonaws.com", {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:states:{region}:111122223333:stateMachine:scratch-labeling"}}),
+        "check_lambda": ("lambda.amazonaws.com", None),
+        "update_lambda": ("lambda.amazonaws.com", None),
+        "filter_lambda": ("lambda.amazonaws.com", None),
+        "ground_truth": ("sagemaker.amazonaws.com", None),
+        "feature_store": ("sagemaker.amazonaws.com", None),
+        "scheduler": ("scheduler.amazonaws.com", {
+            "StringEquals": {"aws:SourceAccount": "111122223333"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:{region}:111122223333:schedule-group/default"}}),
     }
     for role, docs in role_documents(_context(cfg)).items():
         (statement,) = docs.trust["Statement"]
-        assert statement["Principal"] == {"Service": expected[role]}
-        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
+        service, condition = expected[role]
+        assert statement["Principal"] == {"Service": service}, role
+        assert statement["Action"] == "sts:AssumeRole", role
+        assert statement.get("Condition") == condition, role
+
+
+def test_ground_truth_role_has_the_documented_minimum_for_built_in_task_types(cfg):
+    """sms-security-permission-execution-role, "Built-In Task Types (Non-streaming) Execution Role
+    Requirements": ListBucket and GetBucketLocation on the bucket (no prefix condition); GetObject,
+    PutObject, AbortMultipartUpload on objects; cloudwatch:PutMetricData and the logs actions."""
+    bucket = f"arn:aws:s3:::{cfg.storage.bucket}"
+    policy = role_documents(_context(cfg))["ground_truth"].policy
+    granted: dict[str, list[dict]] = {}
+    for statement in policy["Statement"]:
+        for action in _as_list(statement["Action"]):
+            granted.setdefault(action, []).append(statement)
+    for action in ("s3:ListBucket", "s3:GetBucketLocation"):
+        assert any(bucket in _as_list(s["Resource"]) and "Condition" not in s for s in granted.get(action, [])), action
+    for action in ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"):
+        assert any(r.startswith(bucket + "/") for s in granted.get(action, []) for r in _as_list(s["Resource"])), action
+    outputs = f"{bucket}/{cfg.storage.work_prefix}runs/*"
+    assert any(outputs in _as_list(s["Resource"]) for s in granted["s3:AbortMultipartUpload"])
+    for action in ("cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:CreateLogGroup",
+                   "logs:DescribeLogStreams", "logs:PutLogEvents"):
+        assert action in granted, action
+    assert "cloudwatch:PutMetricData" in WILDCARD_RESOURCE_ACTIONS
+
+
+def test_ground_truth_kms_actions_are_the_documented_ones_when_a_key_is_configured(cfg):
+    """sms-security-kms-permissions: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey."""
+    key = f"arn:aws:kms:{cfg.pipeline.region}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with_key = replace(cfg, storage=replace(cfg.storage, kms_key_arn=key))
+    policy = role_documents(_context(with_key))["ground_truth"].policy
+    (kms,) = [s for s in policy["Statement"] if s["Sid"] == "UseTheKmsKey"]
+    assert set(kms["Action"]) >= {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+                                  "kms:GenerateDataKey", "kms:DescribeKey"}
+    assert kms["Resource"] == [key]
 
 
 def test_kms_key_is_granted_only_when_configured(cfg):
@@ -126,6 +173,6 @@ def test_check_function_may_claim_images_and_read_other_runs_claims_only(cfg):
 
 def test_xray_is_granted_only_when_tracing_is_on(cfg):
     traced = {role for role, s in _statements(role_documents(_context(cfg))) if s["Sid"] == "SendTraces"}
-    assert traced == {"state_machine", "check_lambda", "update_lambda"}
+    assert traced == {"state_machine", "check_lambda", "update_lambda", "filter_lambda"}
     off = replace(cfg, observability=replace(cfg.observability, tracing=False))
     assert not [s for _, s in _statements(role_documents(_context(off))) if s["Sid"] == "SendTraces"]
