@@ -5,6 +5,7 @@
   python deploy.py --execute              ... then start an execution and follow it to the end
   python deploy.py --dry-run --out build  render everything offline (no AWS call, no credentials)
   python deploy.py --local                run the whole pipeline on the offline sandbox
+  python deploy.py --preflight            check the deployed pipeline on its account; starts no job
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--dry-run", action="store_true", help="render everything offline into --out; no AWS call")
     modes.add_argument("--local", action="store_true", help="run the pipeline end to end on the offline sandbox")
+    modes.add_argument("--preflight", action="store_true",
+                       help="check the deployed pipeline (roles, templates, workteam, bucket, Ground Truth) without starting a job")
     parser.add_argument("--out", default="build", help="output folder of --dry-run (default: build)")
     aws = parser.add_argument_group("AWS (publishing)")
     aws.add_argument("--region", help="override pipeline.region from the config")
@@ -143,6 +146,21 @@ def local(cfg, args: argparse.Namespace) -> int:
         sandbox.stop()
 
 
+def preflight(cfg, args: argparse.Namespace) -> int:
+    """Check the deployed pipeline without starting a job: one line per check; 1 if any failed."""
+    from publish.aws import AWS_ERRORS, connect, describe_aws_error
+    from publish.preflight import local_sandbox_view, run_preflight
+
+    try:
+        clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
+        cfg = local_sandbox_view(cfg, clients, note=lambda line: print(f"note: {line}", file=sys.stderr))
+        checks = run_preflight(cfg, clients, emit=lambda check: print(check.line(), flush=True))
+    except AWS_ERRORS as error:
+        print(f"error: {describe_aws_error(error)}", file=sys.stderr)
+        return 1
+    return 0 if all(check.ok for check in checks) else 1
+
+
 def _serve_forever(sandbox) -> None:
     import time
 
@@ -177,8 +195,27 @@ def main(argv: list[str] | None = None) -> int:
         return dry_run(cfg, Path(args.out))
     if args.local:
         return local(cfg, args)
+    if args.preflight:
+        return preflight(cfg, args)
     return publish(cfg, args)
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """main() as a command: every AWS or setup error is one line on stderr (exit 1), never a traceback."""
+    from publish.aws import AWS_ERRORS, describe_aws_error
+
+    try:
+        return main(argv)
+    except AWS_ERRORS as error:
+        print(f"error: {describe_aws_error(error)}", file=sys.stderr)
+        return 1
+    finally:
+        # Importing the stepfunctions SDK imports sagemaker_core, whose logging setup
+        # (sagemaker_core.main.utils.enable_rich_logging) installs rich's traceback printer as
+        # sys.excepthook: hundreds of lines on stdout for one failed request. Undone here, on the
+        # one way out of deploy.py, so anything unexpected still gets Python's plain traceback.
+        sys.excepthook = sys.__excepthook__
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -63,6 +63,7 @@ class LocalRun:
             f"images found   {out.get('images_found', '-')}",
             f"already labeled {out.get('already_labeled', '-')}",
             f"sent to labeling {out.get('selected', '-')} (backlog left: {out.get('backlog', '-')})",
+            f"left out       {out.get('left_out', '-')} (labeling failed them: not verified, retried next run)",
             f"approved       {out.get('approved', '-')}",
             f"rejected       {out.get('rejected', '-')}",
             f"unlabeled      {out.get('unlabeled', '-')}",
@@ -78,12 +79,14 @@ def run_local(cfg: PipelineConfig, sandbox, images: int, emit: Callable[[str], N
               execution_input: dict | None = None) -> LocalRun:
     """Publish to the running ``sandbox``, upload ``images`` samples, run one execution and follow it."""
     from sandbox.sample_images import generate_sample_images
+    from sandbox.workteams import ensure_private_workteam
 
     t0 = time.monotonic()
     clients = AwsClients(session=_session(), region=cfg.pipeline.region, endpoint_url=sandbox.endpoint)
     cfg, notes = in_account(cfg, sandbox.account_id)
     for note in notes:
         emit(f"sandbox account {sandbox.account_id}: {note}")
+    ensure_private_workteam(clients.client("sagemaker"), cfg.workforce.workteam_arn)  # the sandbox account's workteam
     emit("publishing:")
     deploy = Deployer(cfg, clients, emit=lambda change: emit("  " + change.line())).run()
     s3 = clients.client("s3")

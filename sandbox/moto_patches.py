@@ -20,7 +20,12 @@ from botocore.awsrequest import AWSResponse
 from sandbox.faults import InjectedFault, client_name
 from sandbox.featurestore import http as featurestore_http
 from sandbox.featurestore.catalog import DEFAULT_DATABASE, schema_of
+from sandbox.iam import guard as iam_guard
+from sandbox.iam.identity import acting_as
 from sandbox.lambda_runtime import FunctionSpec
+from sandbox import workteams
+from sandbox import iam_propagation
+from sandbox.iam import patches as iam_patches
 
 if TYPE_CHECKING:
     from sandbox.core import Sandbox
@@ -90,6 +95,12 @@ def _apply_all() -> None:
     _patch_feature_groups()
     _patch_athena()
     _patch_sagemaker_task_error_names()
+    workteams.install(_patch)  # SageMaker workteams (moto has none): sandbox/workteams.py
+    iam_propagation.install(_patch, active)  # roles not assumable right after a change: sandbox/iam_propagation.py
+    iam_patches.install(_patch)  # IAM SimulatePrincipalPolicy, identities in Lambda threads: sandbox/iam/patches.py
+    from sandbox.iam import stepfunctions as iam_stepfunctions
+
+    iam_stepfunctions.install(_patch)  # Task states run as the state machine's role: sandbox/iam/stepfunctions.py
 
 
 # --- 1. Every in-process request: planned faults, and the Feature Store runtime -----------------
@@ -99,7 +110,8 @@ def _patch_request_entry() -> None:
     Why: (a) faults must be injectable on every API; the hook's event name names the service and
     operation exactly ("before-send.s3.PutObject"), for boto3 and for moto's Step Functions engine
     alike. (b) moto has no routing for the Feature Store runtime host
-    (featurestore-runtime.sagemaker.<region>.amazonaws.com): it would answer 404.
+    (featurestore-runtime.sagemaker.<region>.amazonaws.com): it would answer 404. (c) moto never
+    evaluates IAM for these requests; a request made under an identity is (sandbox.iam.guard).
     """
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
@@ -117,6 +129,9 @@ def _patch_request_entry() -> None:
         except InjectedFault as fault:
             status, headers, body = fault.render(protocol_of(service))
             return AWSResponse(request.url, status, headers, MockRawResponse(body))
+        denied = iam_guard.denial(service, operation, protocol_of(service), _active.account_id, _active.region, request)
+        if denied is not None:  # (c) IAM: requests made as a role (sandbox.iam.identity) are evaluated
+            return AWSResponse(request.url, denied[0], denied[1], MockRawResponse(denied[2]))
         match = featurestore_http.HOST_PATTERN.match(host)
         if match:
             status, headers, body = featurestore_http.handle(
@@ -234,7 +249,10 @@ def _patch_execution_names() -> None:
 # --- 3. Lambda Invoke runs the uploaded zip --------------------------------------------------------
 def _patch_lambda_invoke() -> None:
     """Why: moto's invoke needs Docker (or returns canned answers); the sandbox runs the real zip
-    in-process (sandbox.lambda_runtime) and applies planned crash/timeout faults."""
+    in-process (sandbox.lambda_runtime) and applies planned crash/timeout faults. The handler runs
+    as the function's execution role: its AWS calls (and its threads') are evaluated against that
+    role (sandbox.iam.identity, sandbox.iam.guard), as on AWS where the role's credentials are in
+    the function's environment ("Defining Lambda function permissions with an execution role")."""
     from moto.awslambda.models import LambdaFunction
 
     def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
@@ -257,7 +275,12 @@ def _patch_lambda_invoke() -> None:
         )
         if request_headers.get("x-amz-invocation-type") == "DryRun":
             return b""  # AWS validates the request and runs nothing
-        result = sandbox.lambda_runtime.invoke(spec, event, sandbox.faults.take_lambda_fault(self.function_name))
+        # The handler's AWS calls are made as the execution role, session = function name (sandbox.iam).
+        from sandbox.iam.lambda_role import assume_function_role
+
+        assume_function_role(sandbox.account_id, self.role)  # lambda.amazonaws.com's trust: sandbox/iam/lambda_role.py
+        with acting_as(self.role, self.function_name, threads=True):
+            result = sandbox.lambda_runtime.invoke(spec, event, sandbox.faults.take_lambda_fault(self.function_name))
         if result.function_error:
             response_headers["x-amz-function-error"] = result.function_error
         if request_headers.get("x-amz-invocation-type", "RequestResponse") == "RequestResponse":
@@ -293,6 +316,9 @@ def _patch_feature_groups() -> None:
             raise ValidationError("The sandbox needs OfflineStoreConfig.S3StorageConfig (the offline store is "
                                   "what Athena queries)")
         wanted_catalog = dict(offline.get("DataCatalogConfig") or {})
+        from sandbox.iam.feature_store import assume_group_role
+
+        assume_group_role(self.current_account, self._get_param("RoleArn"))  # sagemaker.amazonaws.com's trust
         result = original_create(self)
         group = _group(self, self._get_param("FeatureGroupName"))
         catalog = group.offline_store_config["DataCatalogConfig"]
@@ -310,7 +336,7 @@ def _patch_feature_groups() -> None:
     def describe_feature_group(self: Any) -> Any:
         group = _group(self, self._get_param("FeatureGroupName"))
         described = group.describe()
-        described["OfflineStoreStatus"] = {"Status": "Active"}
+        described["OfflineStoreStatus"] = active().offline_store.status(group.feature_group_name)  # sandbox.iam.feature_store
         if getattr(group, "online_store_config", None):
             described["OnlineStoreConfig"] = group.online_store_config
         if getattr(group, "description", None):
@@ -331,6 +357,65 @@ def _patch_feature_groups() -> None:
     _patch(SageMakerResponse, "create_feature_group", create_feature_group)
     _patch(SageMakerResponse, "describe_feature_group", describe_feature_group)
     _patch(SageMakerResponse, "delete_feature_group", delete_feature_group)
+
+    def list_feature_groups(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        groups = list(self.sagemaker_backend.feature_groups.values())
+        return ActionResult(list_feature_group_summaries(groups, self._get_params()))
+
+    _patch(SageMakerResponse, "list_feature_groups", list_feature_groups)
+
+
+_FEATURE_GROUP_SORT_KEYS = {"Name": "FeatureGroupName", "FeatureGroupStatus": "FeatureGroupStatus",
+                            "OfflineStoreStatus": "OfflineStoreStatus", "CreationTime": "CreationTime"}
+
+
+def list_feature_group_summaries(groups: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+    """ListFeatureGroups on moto's groups: the filters, sort and pagination of its API reference
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListFeatureGroups.html).
+
+    Why: moto 5.2.5 has no ListFeatureGroups; served, `aws sagemaker list-feature-groups` got an
+    HTTP 500 page. Undocumented by AWS, so chosen here: the defaults (newest first, 10 per page,
+    as SageMaker's other List* actions) and the NextToken format (an opaque offset).
+    """
+    from moto.sagemaker.exceptions import ValidationError
+
+    summaries = []
+    for group in groups:
+        created = group.creation_time if group.creation_time.tzinfo else group.creation_time.replace(tzinfo=timezone.utc)
+        summaries.append({"FeatureGroupName": group.feature_group_name, "FeatureGroupArn": group.arn,
+                          "CreationTime": created, "FeatureGroupStatus": "Created",
+                          "OfflineStoreStatus": {"Status": "Active"}})
+    contains = params.get("NameContains")
+    after, before = params.get("CreationTimeAfter"), params.get("CreationTimeBefore")
+    kept = [s for s in summaries
+            if (not contains or contains in s["FeatureGroupName"])
+            and params.get("FeatureGroupStatusEquals") in (None, s["FeatureGroupStatus"])
+            and params.get("OfflineStoreStatusEquals") in (None, s["OfflineStoreStatus"]["Status"])
+            and (after is None or s["CreationTime"].timestamp() > float(after))
+            and (before is None or s["CreationTime"].timestamp() < float(before))]
+    sort_by = params.get("SortBy") or "CreationTime"
+    if sort_by not in _FEATURE_GROUP_SORT_KEYS:
+        raise ValidationError(f"Value '{sort_by}' at 'sortBy' failed to satisfy constraint: Member must satisfy "
+                              f"enum value set: [{', '.join(_FEATURE_GROUP_SORT_KEYS)}]")
+    key = _FEATURE_GROUP_SORT_KEYS[sort_by]
+    kept.sort(key=lambda s: (s[key]["Status"] if key == "OfflineStoreStatus" else s[key], s["FeatureGroupName"]),
+              reverse=(params.get("SortOrder") or "Descending") == "Descending")
+    size = int(params.get("MaxResults") or 10)
+    if not 1 <= size <= 100:
+        raise ValidationError(f"Value '{size}' at 'maxResults' failed to satisfy constraint: Member must have "
+                              "value between 1 and 100")
+    token = params.get("NextToken")
+    try:
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    except ValueError:
+        raise ValidationError("Invalid pagination token: pass NextToken exactly as a previous response gave it")
+    page = kept[start:start + size]
+    result: dict[str, Any] = {"FeatureGroupSummaries": page}
+    if start + size < len(kept):
+        result["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return result
 
 
 _GLUE_TYPES = {"String": "string", "Integral": "bigint", "Fractional": "double"}
@@ -359,10 +444,12 @@ def _create_glue_table(account: str, region: str, schema: Any) -> None:
 # --- 5. Athena runs the SQL ------------------------------------------------------------------------
 def _patch_athena() -> None:
     """Why: moto's Athena returns canned results and never fails a query; the sandbox runs the SQL
-    on the offline store and writes the result CSV to S3 (sandbox.athena.AthenaEngine)."""
+    on the offline store and writes the result CSV to S3 (sandbox.athena.AthenaEngine), with the
+    caller's permissions when the caller is a role (sandbox.iam.athena)."""
     from moto.athena.responses import AthenaResponse
 
     from sandbox.athena import AthenaRequestError
+    from sandbox.iam import athena as iam_athena
 
     def _invalid(message: str) -> tuple[str, dict[str, int]]:
         return json.dumps({"__type": "InvalidRequestException", "Message": message,
@@ -381,7 +468,8 @@ def _patch_athena() -> None:
         try:
             query_id = active().athena.start_query_execution(
                 self.current_account, self._get_param("QueryString") or "", database=context.get("Database"),
-                workgroup=workgroup_name, output_location=output)
+                workgroup=workgroup_name, output_location=output,
+                authorize=iam_athena.authorizer(self.current_account, self.region))  # run as its caller
         except AthenaRequestError as error:
             return _invalid(str(error))
         return json.dumps({"QueryExecutionId": query_id})
@@ -435,12 +523,35 @@ def sagemaker_task_error_name(code: str, optimized: bool) -> str:
     return "SageMaker.AmazonSageMakerException" if optimized else "SageMaker.SageMakerException"
 
 
+def sagemaker_task_error_cause(code: str, message: str, status: int | None, request_id: str, optimized: bool) -> str:
+    """The Step Functions cause for a SageMaker error, as AWS's Java SDKs render the exception.
+
+    Optimized integrations (sagemaker:createLabelingJob) use the AWS SDK for Java 1.x message,
+    "<message> (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException;
+    Request ID: <id>; Proxy: null)": the service name as in SageMaker's own docs ("Query Endpoint
+    Autoscaling History", endpoint-scaling-query-history: "(Service: AmazonSageMaker; Status Code:
+    400; Error Code: ResourceLimitExceeded; Request ID: ...)"), the "Proxy: null" ending as moto's
+    and LocalStack's engines render the other optimized integrations (DynamoDB, SNS, Batch, Step
+    Functions). AWS documents no Step Functions example for SageMaker: the layout is inferred, not
+    documented. aws-sdk tasks use the SDK v2 message: "<message> (Service: SageMaker, Status Code:
+    400, Request ID: <id>)", as moto's engine renders aws-sdk errors of every other service.
+    """
+    if optimized:
+        return (f"{message} (Service: AmazonSageMaker; Status Code: {status}; Error Code: {code}; "
+                f"Request ID: {request_id}; Proxy: null)")
+    return f"{message} (Service: SageMaker, Status Code: {status}, Request ID: {request_id})"
+
+
 def _patch_sagemaker_task_error_names() -> None:
     """Why: moto's engine names aws-sdk SageMaker errors "sagemaker.sagemakerException" (no
     PascalCase binding for the service) and turns every error of the optimized
     sagemaker:createLabelingJob integration, which it relays as "unsupported", into States.Runtime.
     Neither matches what AWS reports, so the state machine's Retry and Catch rules could not be
-    exercised. Both are renamed as AWS names them (see sagemaker_task_error_name)."""
+    exercised. Both are renamed as AWS names them (see sagemaker_task_error_name). The cause is
+    the message AWS's Java SDKs write (sagemaker_task_error_cause): the state machine reads it to
+    tell a refused create from a transient one."""
+    import uuid
+
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
@@ -461,8 +572,10 @@ def _patch_sagemaker_task_error_names() -> None:
                 return original(self, env, ex)
             code = ex.response.get("Error", {}).get("Code", "")
             error = sagemaker_task_error_name(code, optimized)
-            cause = f"{ex.response['Error'].get('Message', '')} (Service: SageMaker, Status Code: " \
-                    f"{ex.response.get('ResponseMetadata', {}).get('HTTPStatusCode')}, Error Code: {code})"
+            metadata = ex.response.get("ResponseMetadata", {})
+            cause = sagemaker_task_error_cause(code, ex.response["Error"].get("Message", ""),
+                                               metadata.get("HTTPStatusCode"),
+                                               metadata.get("RequestId") or str(uuid.uuid4()), optimized)
             return FailureEvent(
                 env=env,
                 error_name=CustomErrorName(error),
