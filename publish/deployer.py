@@ -114,7 +114,8 @@ class Deployer:
             "scheduler": self.cfg.iam.scheduler_role_arn,
         }
         names = resources.role_names(self.cfg)
-        for kind, documents in role_documents(PolicyContext.for_config(self.cfg, self.arns)).items():
+        table = feature_group.offline_table_in_use(self.clients.client("sagemaker"), self.cfg.feature_store.feature_group_name)
+        for kind, documents in role_documents(PolicyContext.for_config(self.cfg, self.arns, table)).items():
             if configured[kind]:
                 self._record(Change("iam role", configured[kind], "unchanged", "configured in iam: not managed"))
                 continue

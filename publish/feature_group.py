@@ -39,6 +39,24 @@ def data_catalog_config(feature_group_name: str) -> dict:
     return {"Catalog": CATALOG, "Database": DATABASE, "TableName": offline_table_name(feature_group_name)}
 
 
+def _legacy_table(feature_group_name: str, catalog: dict) -> bool:
+    """True for the table Feature Store named itself for a group created without DataCatalogConfig
+    (by this pipeline's earlier releases): ``<name>_<epoch seconds>`` in our catalog and database."""
+    return (catalog.get("Catalog") == CATALOG and catalog.get("Database") == DATABASE
+            and re.fullmatch(re.escape(offline_table_name(feature_group_name)) + r"_\d+", catalog.get("TableName") or "")
+            is not None)
+
+
+def offline_table_in_use(sm, feature_group_name: str) -> str:
+    """The offline-store table the IAM policies must grant: an existing group's own table when it was
+    named by Feature Store for an earlier release of this pipeline, else ``offline_table_name``."""
+    existing = _describe(sm, feature_group_name)
+    catalog = ((existing or {}).get("OfflineStoreConfig") or {}).get("DataCatalogConfig") or {}
+    if _legacy_table(feature_group_name, catalog):
+        return catalog["TableName"]
+    return offline_table_name(feature_group_name)
+
+
 def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
     """The CreateFeatureGroup request: schema from steps/contract.py, offline store in our bucket."""
     fs, storage = cfg.feature_store, cfg.storage
@@ -82,6 +100,8 @@ def conflicts(existing: dict, request: dict) -> list[str]:
         return problems
     have_catalog = existing["OfflineStoreConfig"].get("DataCatalogConfig") or {}
     want_catalog = request["OfflineStoreConfig"]["DataCatalogConfig"]
+    if _legacy_table(request["FeatureGroupName"], have_catalog):
+        return problems  # created by an earlier release: its table is kept, and granted (offline_table_in_use)
     if {k: have_catalog.get(k) for k in want_catalog} != want_catalog:
         problems.append(f"its offline store table is {_table(have_catalog)}, ours is {_table(want_catalog)} "
                         "(the IAM policies grant exactly that table)")
@@ -134,4 +154,7 @@ def ensure_feature_group(sm, request: dict, timeout: float = 600.0,
         )
     if existing.get("FeatureGroupStatus") == "Creating":
         _wait_created(sm, name, timeout)
+    catalog = existing["OfflineStoreConfig"].get("DataCatalogConfig") or {}
+    if _legacy_table(name, catalog):
+        return Change("feature group", name, "unchanged", f"offline table {catalog['TableName']} kept (named by Feature Store)")
     return Change("feature group", name, "unchanged")

@@ -44,16 +44,20 @@ class PolicyContext:
     ground_truth_role_arn: str
     partition: str = "aws"
     filter_function_name: str = ""  # empty: the deployer's name (resources.filter_lambda_name)
+    offline_table: str = ""  # empty: publish.feature_group.offline_table_name of the feature group
 
     def __post_init__(self) -> None:
         if not self.filter_function_name:
             from workflow import resources
 
             object.__setattr__(self, "filter_function_name", resources.filter_lambda_name(self.cfg))
+        if not self.offline_table:
+            object.__setattr__(self, "offline_table", offline_table_name(self.cfg.feature_store.feature_group_name))
 
     @classmethod
-    def for_config(cls, cfg: PipelineConfig, arns) -> "PolicyContext":
-        """The context for ``cfg`` with the account and Ground Truth role of ``arns`` (ResourceArns)."""
+    def for_config(cls, cfg: PipelineConfig, arns, offline_table: str = "") -> "PolicyContext":
+        """The context for ``cfg`` with the account and Ground Truth role of ``arns`` (ResourceArns);
+        ``offline_table`` names an existing group's table (publish.feature_group.offline_table_in_use)."""
         from workflow import resources
 
         return cls(
@@ -63,6 +67,7 @@ class PolicyContext:
             filter_function_name=resources.filter_lambda_name(cfg),
             state_machine_name=cfg.pipeline.name,
             ground_truth_role_arn=arns.ground_truth_role,
+            offline_table=offline_table,
         )
 
     @property
@@ -191,7 +196,7 @@ def check_function_policy(ctx: PolicyContext) -> dict:
     athena_prefix = f"{storage.work_prefix}athena/"
     offline_prefix = fs.offline_store_prefix
     glue_db = "sagemaker_featurestore"
-    glue_tables = offline_table_name(fs.feature_group_name)  # set by the deployer: publish.feature_group
+    glue_tables = ctx.offline_table  # named by the deployer's DataCatalogConfig: publish.feature_group
     active_prefix = f"{storage.work_prefix}active/"  # steps.in_flight markers, one per active run
     statements = [
         _statement("ListRawImagesOfflineStoreAndActiveRuns", ["s3:ListBucket"], [_bucket(ctx)],

@@ -36,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from publish import bucket_cors
+from publish import bucket_cors, feature_group
 from publish.iam_policies import PolicyContext, role_documents
 from workflow import job_requests, resources
 from workflow.config import PipelineConfig
@@ -190,11 +190,12 @@ def _configured_key(cfg: PipelineConfig, role_arn: str) -> str | None:
     return next((f"iam.{f.name}" for f in fields(cfg.iam) if getattr(cfg.iam, f.name) == role_arn), None)
 
 
-def role_checks(cfg: PipelineConfig, arns: ResourceArns, iam: Any, image_key: str | None) -> list[Check]:
+def role_checks(cfg: PipelineConfig, arns: ResourceArns, iam: Any, image_key: str | None,
+                offline_table: str = "") -> list[Check]:
     """One check per role the pipeline uses (created by deploy.py or named in ``iam:``)."""
     candidates = example_resources(cfg, arns, image_key)
     checks = []
-    for kind, documents in role_documents(PolicyContext.for_config(cfg, arns)).items():
+    for kind, documents in role_documents(PolicyContext.for_config(cfg, arns, offline_table)).items():
         role_arn = getattr(arns, f"{kind}_role")
         configured = _configured_key(cfg, role_arn)
         if kind == "scheduler" and cfg.schedule.expression is None and not configured:
@@ -453,7 +454,11 @@ def run_preflight(cfg: PipelineConfig, clients: Any, emit: Callable[[Check], Non
         image_key = None
         record(Check("bucket", f"cannot list s3://{cfg.storage.bucket}/{cfg.storage.raw_prefix} ({_error(error)}); "
                                "check storage.bucket and re-run python deploy.py"))
-    for check in role_checks(cfg, arns, iam, image_key):
+    try:
+        table = feature_group.offline_table_in_use(sagemaker, cfg.feature_store.feature_group_name)
+    except ClientError:
+        table = ""  # the role checks then name the table this release gives a new group
+    for check in role_checks(cfg, arns, iam, image_key, table):
         record(check)
     labeling_job = job_requests.example_values(cfg, arns)[job_requests.LABELING_JOB_NAME_PATH]
     for kind in ("labeling", "verification"):

@@ -55,21 +55,41 @@ def test_deployed_group_uses_the_table_the_check_lambda_may_read(cfg, sandbox):
     assert tables == [f"arn:aws:glue:eu-west-1:{sandbox.account_id}:table/sagemaker_featurestore/scratch_labels"]
 
 
-def test_existing_group_with_another_table_is_a_conflict(cfg, sandbox):
+def _existing_group(cfg, table: str) -> None:
+    """A feature group made outside this deploy, with its offline table named ``table``."""
     boto3.client("s3").create_bucket(Bucket=cfg.storage.bucket,
                                      CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
     role = boto3.client("iam").create_role(RoleName="someone-else", AssumeRolePolicyDocument=json.dumps(trust))
     request = feature_group.feature_group_request(cfg, role["Role"]["Arn"])
-    request["OfflineStoreConfig"]["DataCatalogConfig"] = {**CATALOG, "TableName": "scratch_labels_1700000000"}
+    request["OfflineStoreConfig"]["DataCatalogConfig"] = {**CATALOG, "TableName": table}
     boto3.client("sagemaker").create_feature_group(**request)
+
+
+def test_existing_group_with_another_table_is_a_conflict(cfg, sandbox):
+    _existing_group(cfg, "line7_labels")
     with pytest.raises(DeployError) as failure:
         Deployer(cfg, AwsClients(session=boto3.Session(), region=cfg.pipeline.region)).run()
     message = str(failure.value)
     assert "already exists with other definitions" in message
-    assert ("its offline store table is AwsDataCatalog.sagemaker_featurestore.scratch_labels_1700000000, "
+    assert ("its offline store table is AwsDataCatalog.sagemaker_featurestore.line7_labels, "
             "ours is AwsDataCatalog.sagemaker_featurestore.scratch_labels") in message
+
+
+def test_a_group_from_an_earlier_release_keeps_its_table_and_the_policy_grants_it(cfg, sandbox):
+    """Earlier releases sent no DataCatalogConfig: Feature Store named the table <name>_<epoch>. Upgrading
+    must not turn a deployed pipeline (and its paid labels) into a conflict."""
+    _existing_group(cfg, "scratch_labels_1700000000")
+    changes = []
+    Deployer(cfg, AwsClients(session=boto3.Session(), region=cfg.pipeline.region), emit=changes.append).run()
+    group = next(c for c in changes if c.kind == "feature group")
+    assert group.action == "unchanged" and "scratch_labels_1700000000" in group.line()
+    roles = boto3.client("iam")
+    documents = [roles.get_role_policy(RoleName="scratch-labeling-check-lambda", PolicyName=name)["PolicyDocument"]
+                 for name in roles.list_role_policies(RoleName="scratch-labeling-check-lambda")["PolicyNames"]]
+    text = json.dumps(documents)
+    assert "table/sagemaker_featurestore/scratch_labels_1700000000" in text
 
 
 def _list(value):
