@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -45,12 +46,21 @@ def connect(region: str | None, profile: str | None = None, endpoint_url: str | 
     region = region or session.region_name
     if not region:
         raise AwsSetupError("no AWS region: set pipeline.region in config.yaml, pass --region, or set AWS_REGION")
+    if session.get_credentials() is None and _is_loopback(endpoint_url):
+        # The offline sandbox (deploy.py --local --serve) accepts any credentials: don't make a
+        # newcomer invent some. Never for a real endpoint.
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     if session.get_credentials() is None:
         raise AwsSetupError(
             "no AWS credentials found: run 'aws configure', set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY, pass --profile, or use --local for the offline sandbox"
         )
     return AwsClients(session=session, region=region, endpoint_url=endpoint_url)
+
+
+def _is_loopback(endpoint_url: str | None) -> bool:
+    host = urlsplit(endpoint_url).hostname if endpoint_url else None
+    return host in ("localhost", "127.0.0.1", "::1")
 
 
 # Errors deploy.py reports as one line (exit 1) instead of a traceback.

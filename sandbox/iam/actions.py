@@ -193,13 +193,12 @@ ROWS: dict[tuple[str, str], Rule] = {
     ("glue", "GetTable"): _glue_row("glue:GetTable", "database", "table"),
     ("glue", "GetPartitions"): _glue_row("glue:GetPartitions", "database", "table"),
     # Amazon SageMaker ("Actions, resources, and condition keys for Amazon SageMaker AI"); the
-    # Feature Store runtime: BatchWriteRecord needs sagemaker:BatchWriteRecord and
-    # sagemaker:PutRecord on each feature group (SageMaker Developer Guide, "Security and access
-    # control" for Feature Store, https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-security.html).
+    # Feature Store runtime: BatchWriteRecord needs sagemaker:BatchWriteRecord on each entry's
+    # feature group. Whether AWS also checks sagemaker:PutRecord for it is not documented on any
+    # page we found, so the sandbox does not require it (the pipeline's policy grants both).
     ("sagemaker", "DescribeFeatureGroup"): row("sagemaker:DescribeFeatureGroup", _sagemaker_name("feature-group", "FeatureGroupName")),
     ("sagemaker-featurestore-runtime", "PutRecord"): row("sagemaker:PutRecord", _sagemaker_name("feature-group", "FeatureGroupName")),
-    ("sagemaker-featurestore-runtime", "BatchWriteRecord"): rows(_feature_groups_of_batch("sagemaker:BatchWriteRecord"),
-                                                                 _feature_groups_of_batch("sagemaker:PutRecord")),
+    ("sagemaker-featurestore-runtime", "BatchWriteRecord"): _feature_groups_of_batch("sagemaker:BatchWriteRecord"),
     # AWS Step Functions ("Actions, resources, and condition keys for AWS Step Functions")
     ("stepfunctions", "DescribeExecution"): row("states:DescribeExecution", param("executionArn")),
     ("stepfunctions", "StartExecution"): row("states:StartExecution", param("stateMachineArn")),

@@ -174,3 +174,31 @@ def test_generate_check_reports_a_stale_readme(monkeypatch, tmp_path, capsys):
     assert generate.main([]) == 0
     assert generate.section_text(readme.read_text(), "config-reference") == generate.config_reference_section()
     assert readme.read_text().count("| `schedule.timezone` |") == 1
+
+
+def _aws_rule_rows() -> list[str]:
+    text = _readme()
+    start = text.index("### What the sandbox checks the way AWS does")
+    table = text[start:text.index("\n## ", start)]
+    return [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| rule")
+            and not line.startswith("| ---")]
+
+
+def test_every_test_the_aws_rules_table_names_exists():
+    """Each row of "What the sandbox checks the way AWS does" cites an AWS page and names tests that
+    exist, so the table cannot outlive the tests that enforce it."""
+    import ast
+
+    rows = _aws_rule_rows()
+    assert len(rows) >= 20
+    for row in rows:
+        rule, page, tests = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert "docs.aws.amazon.com" in page, f"no AWS documentation page for: {rule}"
+        names = re.findall(r"`([\w/]+\.py)::(\w+)`", tests)
+        assert names, f"no test named for: {rule}"
+        for path, function in names:
+            source = ROOT / "tests" / path
+            assert source.exists(), f"README names {path}, which does not exist"
+            defined = {node.name for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+                       if isinstance(node, ast.FunctionDef)}
+            assert function in defined, f"README names {path}::{function}, which does not exist"

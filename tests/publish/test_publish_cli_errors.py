@@ -118,3 +118,19 @@ def test_config_errors_still_exit_2():
     result = _run("--config", "no-such-config.yaml")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_local_endpoint_needs_no_credentials_a_real_one_does(monkeypatch, tmp_path):
+    """The served sandbox accepts any credentials, so a newcomer following the README need not invent
+    some; any other endpoint still fails with the one-line 'no AWS credentials' error."""
+    from publish.aws import AwsSetupError, connect
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clients = connect("eu-west-1", None, "http://127.0.0.1:5000")
+    assert clients.session.get_credentials() is not None
+    with pytest.raises(AwsSetupError, match="no AWS credentials found"):
+        connect("eu-west-1", None, "https://sagemaker.eu-west-1.amazonaws.com")

@@ -43,7 +43,7 @@ def test_json_and_rest_json_requests():
     batch = json.dumps({"Entries": [{"FeatureGroupName": "scratch-labels", "Record": []}]}).encode()
     assert _checks("sagemaker-featurestore-runtime", "BatchWriteRecord", "POST",
                    f"https://featurestore-runtime.sagemaker.{REGION}.amazonaws.com/BatchWriteRecord", batch) == [
-        Check("sagemaker:BatchWriteRecord", group), Check("sagemaker:PutRecord", group)]
+        Check("sagemaker:BatchWriteRecord", group)]
     assert _checks("sagemaker-featurestore-runtime", "PutRecord", "PUT",
                    f"https://featurestore-runtime.sagemaker.{REGION}.amazonaws.com/FeatureGroup/scratch-labels", b"{}") == [
         Check("sagemaker:PutRecord", group)]

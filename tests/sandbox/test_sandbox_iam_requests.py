@@ -114,17 +114,18 @@ def test_json_services_answer_access_denied_exception(sandbox):
             assert "because no identity-based policy allows" in message, service
 
 
-def test_feature_store_runtime_answers_access_forbidden_for_each_needed_action(sandbox):
-    """BatchWriteRecord needs sagemaker:BatchWriteRecord and sagemaker:PutRecord on the group
-    (feature-store-security); the runtime's modelled denial is AccessForbidden (403)."""
+def test_feature_store_runtime_answers_access_forbidden_without_batch_write_record(sandbox):
+    """BatchWriteRecord needs sagemaker:BatchWriteRecord on the group (Service Authorization
+    Reference); the runtime's modelled denial is AccessForbidden (403). Whether AWS also checks
+    sagemaker:PutRecord is undocumented, so the sandbox does not."""
     group = f"arn:aws:sagemaker:{sandbox.region}:{sandbox.account_id}:feature-group/{GROUP}"
-    role = _role("writer", _allow("Batch", ["sagemaker:BatchWriteRecord"], [group]))
+    role = _role("writer", _allow("Put", ["sagemaker:PutRecord"], [group]))
     runtime = boto3.client("sagemaker-featurestore-runtime")
     entry = {"FeatureGroupName": GROUP, "Record": [{"FeatureName": "id", "ValueAsString": "1"}]}
     with acting_as(role, "update-fn"):
         code, status, message = _error(lambda: runtime.batch_write_record(Entries=[entry]))
     assert (code, status) == ("AccessForbidden", 403)
-    assert f"sagemaker:PutRecord on resource: {group}" in message
+    assert f"sagemaker:BatchWriteRecord on resource: {group}" in message
 
 
 def test_a_call_without_an_iam_rule_is_refused_loudly(sandbox):
