@@ -146,7 +146,8 @@ class Deployer:
     def _feature_group(self) -> None:
         request = feature_group.feature_group_request(self.cfg, self.arns.feature_store_role)
         self._record(feature_group.ensure_feature_group(self.clients.client("sagemaker"), request,
-                                                        propagation=self.propagation))
+                                                        propagation=self.propagation,
+                                                        glue=self.clients.client("glue")))
 
     def _log_group(self) -> None:
         logs, name = self.clients.client("logs"), state_machine_log_group(self.cfg)

@@ -135,14 +135,40 @@ def _describe(sm, name: str) -> dict | None:
         raise
 
 
+def _refuse_orphaned_table(glue, request: dict) -> None:
+    """A new group must not adopt a Glue table left by a deleted one.
+
+    DeleteFeatureGroup keeps the offline store's files and "the AWS Glue database and tables that
+    are automatically created" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteFeatureGroup.html).
+    What CreateFeatureGroup does when DataCatalogConfig names such a table is not documented, so the
+    deployer stops and lets the owner decide what happens to the labels that table still holds.
+    """
+    catalog = request["OfflineStoreConfig"]["DataCatalogConfig"]
+    try:
+        table = glue.get_table(DatabaseName=catalog["Database"], Name=catalog["TableName"])["Table"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "EntityNotFoundException":
+            return
+        raise
+    location = table.get("StorageDescriptor", {}).get("Location", "its S3 location")
+    raise FeatureGroupConflict(
+        f"feature group {request['FeatureGroupName']} does not exist, but its offline store table "
+        f"{catalog['Database']}.{catalog['TableName']} does (left by a deleted group; its labels are still in "
+        f"{location}); keep them by choosing another feature_store.feature_group_name, or start from an empty "
+        f"group by deleting the table: aws glue delete-table --database-name {catalog['Database']} "
+        f"--name {catalog['TableName']}")
+
+
 def ensure_feature_group(sm, request: dict, timeout: float = 600.0,
-                         propagation: RolePropagation | None = None) -> Change:
+                         propagation: RolePropagation | None = None, glue=None) -> Change:
     """Create the group and wait until Created; an existing one must match our definitions. While
     IAM propagates a new role, ``propagation`` waits (publish.iam_propagation)."""
     propagation = propagation or RolePropagation()
     name = request["FeatureGroupName"]
     existing = _describe(sm, name)
     if existing is None:
+        if glue is not None:
+            _refuse_orphaned_table(glue, request)
         propagation.call(lambda: sm.create_feature_group(**request), request["RoleArn"], "SageMaker Feature Store")
         _wait_created(sm, name, timeout)
         return Change("feature group", name, "created", "offline store with Glue table")

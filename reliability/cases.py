@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from publish import feature_group
+from publish.changes import DeployError
 from sandbox.faults import FaultPlan, client_name
 from steps import naming
 from reliability.pipeline import Run, SandboxPipeline, workforce
@@ -185,7 +187,8 @@ def _feature_group_deleted(p: SandboxPipeline) -> Acted:
     first = p.run()
     if first.outcome.status != "SUCCEEDED":
         return Acted(f"first run {describe_run(first)}", first, set())
-    # A recreated group gets a new offline table (as in AWS), so the old rows are not read as its records.
+    # AWS keeps a deleted group's offline files and Glue table; the redeploy (the follow-up's setup)
+    # refuses to adopt that table and the operator deletes it to start from an empty group.
     p.clients.client("sagemaker").delete_feature_group(FeatureGroupName=p.feature_group)
     second = p.run()
     out = second.outcome.output or {}
@@ -195,8 +198,20 @@ def _feature_group_deleted(p: SandboxPipeline) -> Acted:
 
 
 def _redeploy(p: SandboxPipeline) -> str:
-    changes = [c for c in p.redeploy().report.changes if c.kind == "feature group"]
-    return f"redeploy: feature group {changes[0].action}" if changes else "redeploy"
+    """Re-run the deployer; when it refuses the deleted group's table, do what its message says to
+    start from an empty group (delete the table), and deploy again."""
+    refused = ""
+    try:
+        deploy = p.redeploy()
+    except DeployError as error:
+        if "aws glue delete-table" not in str(error):
+            raise
+        catalog = feature_group.data_catalog_config(p.feature_group)
+        p.clients.client("glue").delete_table(DatabaseName=catalog["Database"], Name=catalog["TableName"])
+        refused = "redeploy refused the deleted group's table; table deleted; "
+        deploy = p.redeploy()
+    changes = [c for c in deploy.report.changes if c.kind == "feature group"]
+    return f"{refused}redeploy: feature group {changes[0].action}" if changes else f"{refused}redeploy"
 
 
 def _rejected(p: SandboxPipeline) -> Acted:

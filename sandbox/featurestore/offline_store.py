@@ -56,10 +56,16 @@ class OfflineStore:
     def ensure_table(self, schema: FeatureGroupSchema) -> None:
         """Create the feature group's table (and its database) if they do not exist yet.
 
-        A group deleted and created again gets a new Glue table (its name carries the creation
-        time), as in AWS; the old table and its rows stay, as the old offline store's files do.
+        A group created again after a deletion writes to a new S3 location (the offline store's
+        ``ResolvedOutputS3Uri`` carries the group's creation time, feature-store-offline) while the old
+        files stay (API_DeleteFeatureGroup): a table of the same name that a deleted group left behind
+        is moved aside, rows kept, so the new group's table starts empty.
         """
         known = self._tables.get(schema.name)
+        if known is None and (schema.database, schema.table) in {entry[:2] for entry in self._tables.values()}:
+            raise ValueError(f"offline store table {schema.database}.{schema.table} belongs to another feature group")
+        if known is None and schema.database in self._databases:
+            self._set_aside(schema.database, schema.table)
         if known is not None and known[:2] == (schema.database, schema.table):
             return
         for identifier in (schema.database, schema.table):
@@ -75,6 +81,16 @@ class OfflineStore:
             self._db.execute(f'CREATE TABLE IF NOT EXISTS "{schema.database}"."{schema.table}" ({", ".join(columns)})')
             self._tables[schema.name] = (schema.database, schema.table,
                                          [*schema.feature_types, "write_time", "api_invocation_time", "is_deleted"])
+
+    def _set_aside(self, database: str, table: str) -> None:
+        with self._lock:
+            exists = self._db.execute(f'SELECT 1 FROM "{database}".sqlite_master WHERE type = \'table\' AND name = ?',
+                                      (table,)).fetchone()
+            if not exists:
+                return
+            taken = {row[0] for row in self._db.execute(f'SELECT name FROM "{database}".sqlite_master')}
+            aside = next(f"{table}__deleted_{n}" for n in range(1, len(taken) + 2) if f"{table}__deleted_{n}" not in taken)
+            self._db.execute(f'ALTER TABLE "{database}"."{table}" RENAME TO "{aside}"')
 
     def append(self, schema: FeatureGroupSchema, values: dict[str, Any], *, write_time: datetime,
                api_invocation_time: datetime, is_deleted: bool = False) -> None:

@@ -12,7 +12,7 @@ from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
 from publish.iam_policies import PolicyContext, role_documents
-from publish.local import in_account
+from workflow.resources import in_account
 from sandbox import Sandbox
 from workflow.config import load_config
 from workflow.resources import ResourceArns
@@ -101,3 +101,21 @@ def test_policy_json_names_no_wildcard_table():
     documents = role_documents(PolicyContext.for_config(cfg, ResourceArns.placeholder(cfg)))
     text = json.dumps(documents["check_lambda"].policy)
     assert "table/sagemaker_featurestore/scratch_labels\"" in text and "scratch_labels_*" not in text
+
+
+def test_a_table_left_by_a_deleted_group_is_not_adopted(cfg, sandbox):
+    """DeleteFeatureGroup keeps the Glue table and the offline files (API_DeleteFeatureGroup); a new
+    group must not silently take over a table that still holds the old group's labels."""
+    clients = AwsClients(session=boto3.Session(), region=cfg.pipeline.region)
+    Deployer(cfg, clients).run()
+    boto3.client("sagemaker").delete_feature_group(FeatureGroupName="scratch-labels")
+    with pytest.raises(DeployError) as failure:
+        Deployer(cfg, clients).run()
+    message = str(failure.value)
+    assert "its offline store table sagemaker_featurestore.scratch_labels does" in message
+    assert "aws glue delete-table --database-name sagemaker_featurestore --name scratch_labels" in message
+    boto3.client("glue").delete_table(DatabaseName="sagemaker_featurestore", Name="scratch_labels")
+    changes = []
+    Deployer(cfg, clients, emit=changes.append).run()
+    assert [c.action for c in changes if c.kind == "feature group"] == ["created"]
+    assert sandbox.offline_store_rows("scratch-labels") == []
