@@ -6,28 +6,29 @@
   python deploy.py --dry-run --out build  render everything offline (no AWS call, no credentials)
   python deploy.py --local                run the whole pipeline on the offline sandbox
   python deploy.py --preflight            check the deployed pipeline on its account; starts no job
+
+Exit codes: 0 ok, 1 an AWS, setup or deploy error (or a failed execution or check), 2 a bad
+config or argument. Every error is one line on stderr starting with "error:".
 """
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-# The stepfunctions SDK imports the sagemaker SDK, which otherwise prints a
-# deprecation warning and INFO lines about its own config files on stdout.
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+import cli
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: a mode (default: publish to AWS) plus shared options."""
-    parser = argparse.ArgumentParser(prog="deploy.py", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("--config", default="config.yaml", help="pipeline config file (default: config.yaml)")
+    doc = __doc__ or ""
+    parser = cli.ArgumentParser(prog="deploy.py", description=doc.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(doc.splitlines()[2:]))
+    cli.add_config_flag(parser)
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--dry-run", action="store_true", help="render everything offline into --out; no AWS call")
     modes.add_argument("--local", action="store_true", help="run the pipeline end to end on the offline sandbox")
@@ -35,17 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check the deployed pipeline (roles, templates, workteam, bucket, Ground Truth) without starting a job")
     parser.add_argument("--out", default="build", help="output folder of --dry-run (default: build)")
     aws = parser.add_argument_group("AWS (publishing)")
-    aws.add_argument("--region", help="override pipeline.region from the config")
-    aws.add_argument("--profile", help="AWS named profile to use")
-    aws.add_argument("--endpoint-url", help="send every AWS call to this endpoint (e.g. a sandbox from --local --serve)")
+    cli.add_aws_flags(aws)
     aws.add_argument("--execute", action="store_true", help="after publishing, start an execution and follow it")
     aws.add_argument("--input", default="{}", help='execution input for --execute/--local as JSON (default: {}), e.g. \'{"max_images": 10}\'')
     local = parser.add_argument_group("offline sandbox (--local)")
     local.add_argument("--images", type=int, default=40, help="sample images to generate (default: 40)")
     local.add_argument("--serve", action="store_true", help="keep the sandbox listening on a local port after the run")
-    local.add_argument("--port", type=int, default=5000, help="port for --serve (default: 5000)")
-    local.add_argument("--time-scale", type=float, default=0.001,
-                       help="real seconds per simulated second in the sandbox (default: 0.001)")
+    cli.add_sandbox_flags(local, port_help="port for --serve")
     return parser
 
 
@@ -60,9 +57,9 @@ def _execution_input(text: str) -> dict:
     try:
         value = json.loads(text)
     except ValueError as error:
-        raise SystemExit(f"--input: not valid JSON ({error}); give an object such as '{{\"max_images\": 10}}'")
+        raise cli.UsageError(f"--input: not valid JSON ({error}); give an object such as '{{\"max_images\": 10}}'") from None
     if not isinstance(value, dict):
-        raise SystemExit("--input: must be a JSON object such as '{\"max_images\": 10}'")
+        raise cli.UsageError("--input: must be a JSON object such as '{\"max_images\": 10}'")
     return value
 
 
@@ -88,19 +85,14 @@ def dry_run(cfg, out_dir: Path) -> int:
 
 def publish(cfg, args: argparse.Namespace) -> int:
     """Publish to AWS (or --endpoint-url); with --execute, run and follow one execution."""
-    from publish.aws import AwsSetupError, connect
-    from publish.changes import DeployError
+    from operate.follow import follow
+    from publish.aws import connect
     from publish.deployer import Deployer
-    from publish.follow import follow
 
     execution_input = _execution_input(args.input)
-    try:
-        clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
-        _warn_public_workforce(cfg)
-        result = Deployer(cfg, clients, emit=lambda change: print(change.line())).run()
-    except (AwsSetupError, DeployError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
+    _warn_public_workforce(cfg)
+    result = Deployer(cfg, clients, emit=lambda change: print(change.line())).run()
     print(f"state machine: {result.state_machine_arn}")
     print(f"console:       {result.console_url()}")
     if not args.execute:
@@ -115,13 +107,11 @@ def publish(cfg, args: argparse.Namespace) -> int:
 
 def local(cfg, args: argparse.Namespace) -> int:
     """Run the whole pipeline on the offline sandbox and print what happened."""
-    from publish.changes import DeployError
-    from publish.local import run_local
+    from operate.local import run_local
     from sandbox import Sandbox
 
     if args.images < 0:
-        print(f"error: --images must be 0 or more, got {args.images}", file=sys.stderr)
-        return 2
+        raise cli.UsageError(f"--images must be 0 or more, got {args.images}")
     execution_input = _execution_input(args.input)
     _warn_public_workforce(cfg)
     sandbox = Sandbox(region=cfg.pipeline.region, time_scale=args.time_scale)
@@ -131,11 +121,7 @@ def local(cfg, args: argparse.Namespace) -> int:
             sandbox.serve(port=args.port)
         print(f"offline sandbox: account {sandbox.account_id}, region {sandbox.region}, "
               f"1 simulated hour = {3600 * args.time_scale:.1f} s")
-        try:
-            run = run_local(cfg, sandbox, args.images, execution_input=execution_input)
-        except DeployError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        run = run_local(cfg, sandbox, args.images, execution_input=execution_input)
         print("summary:")
         for line in run.summary_lines():
             print(f"  {line}")
@@ -148,16 +134,12 @@ def local(cfg, args: argparse.Namespace) -> int:
 
 def preflight(cfg, args: argparse.Namespace) -> int:
     """Check the deployed pipeline without starting a job: one line per check; 1 if any failed."""
-    from publish.aws import AWS_ERRORS, connect, describe_aws_error
+    from publish.aws import connect
     from publish.preflight import local_sandbox_view, run_preflight
 
-    try:
-        clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
-        cfg = local_sandbox_view(cfg, clients, note=lambda line: print(f"note: {line}", file=sys.stderr))
-        checks = run_preflight(cfg, clients, emit=lambda check: print(check.line(), flush=True))
-    except AWS_ERRORS as error:
-        print(f"error: {describe_aws_error(error)}", file=sys.stderr)
-        return 1
+    clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
+    cfg = local_sandbox_view(cfg, clients, note=lambda line: print(f"note: {line}", file=sys.stderr))
+    checks = run_preflight(cfg, clients, emit=lambda check: print(check.line(), flush=True))
     return 0 if all(check.ok for check in checks) else 1
 
 
@@ -181,16 +163,9 @@ def _warn_public_workforce(cfg) -> None:
               "outside your company, at the configured price per task.", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    from workflow.config import ConfigError
-
-    try:
-        cfg = _load(args)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+    cfg = _load(args)
     if args.dry_run:
         return dry_run(cfg, Path(args.out))
     if args.local:
@@ -200,22 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     return publish(cfg, args)
 
 
-def cli(argv: list[str] | None = None) -> int:
-    """main() as a command: every AWS or setup error is one line on stderr (exit 1), never a traceback."""
-    from publish.aws import AWS_ERRORS, describe_aws_error
-
-    try:
-        return main(argv)
-    except AWS_ERRORS as error:
-        print(f"error: {describe_aws_error(error)}", file=sys.stderr)
-        return 1
-    finally:
-        # Importing the stepfunctions SDK imports sagemaker_core, whose logging setup
-        # (sagemaker_core.main.utils.enable_rich_logging) installs rich's traceback printer as
-        # sys.excepthook: hundreds of lines on stdout for one failed request. Undone here, on the
-        # one way out of deploy.py, so anything unexpected still gets Python's plain traceback.
-        sys.excepthook = sys.__excepthook__
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (errors: one line on stderr, see cli.run)."""
+    return cli.run(_main, argv)
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    sys.exit(main())

@@ -16,21 +16,23 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import cli
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # never probe the EC2 metadata address
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Sub-commands start/list/show, each with the shared AWS options."""
-    shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--config", default="config.yaml", help="pipeline config file (default: config.yaml)")
-    shared.add_argument("--region", help="override pipeline.region from the config")
-    shared.add_argument("--profile", help="AWS named profile to use")
-    shared.add_argument("--endpoint-url", help="send every AWS call here (e.g. a deploy.py --local --serve sandbox)")
-    parser = argparse.ArgumentParser(prog="runs.py", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    shared = cli.ArgumentParser(add_help=False)
+    cli.add_config_flag(shared)
+    cli.add_aws_flags(shared)
+    doc = __doc__ or ""
+    parser = cli.ArgumentParser(prog="runs.py", description=doc.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n".join(doc.splitlines()[2:]))
     commands = parser.add_subparsers(dest="command", required=True, metavar="{start,list,show}")
     start = commands.add_parser("start", parents=[shared], help="start an execution and follow it live")
     start.add_argument("--input", default="{}", help='execution input as a JSON object (default: {}), e.g. \'{"max_images": 10}\'')
@@ -46,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _connect(args: argparse.Namespace):
     """(config, Step Functions client, state machine ARN), or RunsError / ConfigError / AwsSetupError."""
+    from operate.executions import find_state_machine
     from publish.aws import connect
-    from publish.executions import find_state_machine
     from workflow.config import load_config
 
     cfg = load_config(args.config, region=args.region)
@@ -57,12 +59,12 @@ def _connect(args: argparse.Namespace):
 
 
 def cmd_start(args: argparse.Namespace, out: Callable[[str], None]) -> int:
-    from publish.executions import parse_input, summary_lines
-    from publish.follow import follow
+    from operate.executions import parse_input, summary_lines
+    from operate.follow import follow
 
     execution_input = parse_input(args.input)  # before any AWS call: a typo costs nothing
     if args.poll_seconds <= 0:
-        raise _usage(f"--poll-seconds must be more than 0, got {args.poll_seconds}")
+        raise cli.UsageError(f"--poll-seconds must be more than 0, got {args.poll_seconds}")
     _, sfn, machine = _connect(args)
     request: dict[str, Any] = {"stateMachineArn": machine, "input": json.dumps(execution_input)}
     if args.name:
@@ -90,10 +92,10 @@ def cmd_start(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: Callable[[str], None]) -> int:
-    from publish.executions import recent_executions, table_lines
+    from operate.executions import recent_executions, table_lines
 
     if args.max < 1:
-        raise _usage(f"--max must be 1 or more, got {args.max}")
+        raise cli.UsageError(f"--max must be 1 or more, got {args.max}")
     cfg, sfn, machine = _connect(args)
     rows = recent_executions(sfn, machine, args.max)
     if not rows:
@@ -105,7 +107,7 @@ def cmd_list(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: Callable[[str], None]) -> int:
-    from publish.executions import ExecutionRow, describe, show_lines
+    from operate.executions import ExecutionRow, describe, show_lines
 
     _, sfn, machine = _connect(args)
     row = ExecutionRow.from_description(describe(sfn, machine, args.execution))
@@ -114,43 +116,17 @@ def cmd_show(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     return 0 if row.status in ("SUCCEEDED", "RUNNING") else 1
 
 
-def _usage(message: str):
-    from publish.executions import RunsError
-
-    return RunsError(message, exit_code=2)
-
-
 COMMANDS = {"start": cmd_start, "list": cmd_list, "show": cmd_show}
 
 
-def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
-    """Entry point; returns the process exit code. Errors are one line on stderr."""
-    args = build_parser().parse_args(argv)
-    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-    from botocore.exceptions import BotoCoreError, ClientError
+def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = print) -> int:
+    """Entry point; returns the process exit code. Errors are one line on stderr (cli.run)."""
 
-    from publish.aws import AwsSetupError
-    from publish.executions import RunsError
-    from workflow.config import ConfigError
-
-    try:
+    def run(arguments: Sequence[str] | None) -> int:
+        args = build_parser().parse_args(arguments)
         return COMMANDS[args.command](args, out)
-    except RunsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except AwsSetupError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        print(f"error: AWS refused {error.operation_name}: {info.get('Code')}: {info.get('Message')}", file=sys.stderr)
-        return 1
-    except BotoCoreError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+
+    return cli.run(run, argv)
 
 
 if __name__ == "__main__":

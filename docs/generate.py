@@ -4,22 +4,23 @@
   python docs/generate.py           rewrite the README's "graph" and "config-reference" sections
                                     (only between their markers) and docs/state_machine.svg
   python docs/generate.py --check   change nothing; exit 1 naming what is out of date
+
+Exit codes: 0 done (or up to date), 1 out of date (--check) or a README without its markers,
+2 a bad config.yaml or argument. Every error is one line on stderr starting with "error:".
 """
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # the SDK import looks for credentials: never ask EC2
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+
+import cli  # noqa: E402  (after ROOT is importable)
 
 README = ROOT / "README.md"
 SVG = ROOT / "docs" / "state_machine.svg"
@@ -155,8 +156,8 @@ def svg_state_names(svg: str) -> set[str]:
     return {html.unescape(title) for title in titles} - {START_NODE}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="docs/generate.py", description=__doc__.splitlines()[0])
+def _main(argv: Sequence[str] | None) -> int:
+    parser = cli.ArgumentParser(prog="docs/generate.py", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
     args = parser.parse_args(argv)
     from workflow.diagram import find_dot, render_svg, to_dot
@@ -164,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     readme = README.read_text(encoding="utf-8")
     updated = readme
     for name, body in sections().items():
-        updated = replace_section(updated, name, body)
+        try:
+            updated = replace_section(updated, name, body)
+        except ValueError as error:
+            raise cli.CommandError(f"{error}; restore the markers, then run {COMMAND}") from None
     stale = []
     if updated != readme:
         stale.append("README.md")
@@ -187,12 +191,16 @@ def main(argv: list[str] | None = None) -> int:
                 SVG.write_text(svg, encoding="utf-8")
     if args.check:
         if stale:
-            print(f"out of date: {', '.join(stale)}; run {COMMAND}", file=sys.stderr)
-            return 1
+            return cli.fail(f"out of date: {', '.join(stale)}; run {COMMAND}")
         print("README.md and docs/state_machine.svg are up to date")
         return 0
     print(f"rewrote: {', '.join(stale)}" if stale else "nothing to change")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (errors: one line on stderr, see cli.run)."""
+    return cli.run(_main, argv)
 
 
 if __name__ == "__main__":

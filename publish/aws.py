@@ -1,4 +1,7 @@
-"""boto3 sessions and clients for the deployer, with clear errors for missing credentials."""
+"""boto3 sessions and clients for the commands, with clear errors for missing credentials.
+
+The one-line form of every AWS error is ``cli.describe_aws_error``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,20 +9,15 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    ProfileNotFound,
-)
+from botocore.exceptions import ProfileNotFound
+
+from cli import CommandError
 
 _RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 
 
-class AwsSetupError(RuntimeError):
-    """No usable credentials, profile or region: the message says how to provide them."""
+class AwsSetupError(CommandError):
+    """No usable credentials, profile or region: the message says how to provide them (exit 1)."""
 
 
 @dataclass
@@ -31,7 +29,9 @@ class AwsClients:
     endpoint_url: str | None = None
 
     def client(self, service: str):
-        return self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url, config=_RETRIES)
+        # boto3-stubs types a client per literal service name; ours is chosen at run time.
+        return self.session.client(  # type: ignore[call-overload]
+            service, region_name=self.region, endpoint_url=self.endpoint_url, config=_RETRIES)
 
     def account_id(self) -> str:
         return self.client("sts").get_caller_identity()["Account"]
@@ -61,26 +61,3 @@ def connect(region: str | None, profile: str | None = None, endpoint_url: str | 
 def _is_loopback(endpoint_url: str | None) -> bool:
     host = urlsplit(endpoint_url).hostname if endpoint_url else None
     return host in ("localhost", "127.0.0.1", "::1")
-
-
-# Errors deploy.py reports as one line (exit 1) instead of a traceback.
-AWS_ERRORS = (AwsSetupError, BotoCoreError, ClientError)
-
-
-def describe_aws_error(error: BaseException) -> str:
-    """One line for an AWS or setup error: what is wrong; what would be right."""
-    if isinstance(error, EndpointConnectionError):
-        return (f"cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}: check --endpoint-url, "
-                "the region and your network (for the offline sandbox, start `python deploy.py --local --serve`)")
-    if isinstance(error, NoRegionError):
-        return "no AWS region: set pipeline.region in config.yaml, pass --region, or set AWS_REGION"
-    if isinstance(error, NoCredentialsError):
-        return ("no AWS credentials found: run 'aws configure', set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-                "AWS_SECRET_ACCESS_KEY, pass --profile, or use --local for the offline sandbox")
-    if isinstance(error, ProfileNotFound):
-        return f"AWS profile {error.kwargs.get('profile', '')!r} not found: check ~/.aws/config or drop --profile"
-    if isinstance(error, ClientError):
-        info = error.response.get("Error", {})
-        return (f"AWS refused {error.operation_name}: {info.get('Code', 'error')}: "
-                f"{' '.join(str(info.get('Message', '')).split())}")
-    return " ".join(str(error).split())

@@ -7,6 +7,8 @@ the bucket's configuration, created or existing, keeping every rule the owner wr
 """
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from publish.changes import Change
@@ -34,7 +36,7 @@ class CorsError(RuntimeError):
 def _normal(rule: dict) -> dict:
     """A rule as compared: list fields as sorted lists (absent = empty), ID left out."""
     fields = ("AllowedHeaders", "AllowedMethods", "AllowedOrigins", "ExposeHeaders")
-    normal = {key: sorted(rule.get(key) or []) for key in fields}
+    normal: dict[str, Any] = {key: sorted(rule.get(key) or []) for key in fields}
     normal["AllowedMethods"] = sorted(m.upper() for m in normal["AllowedMethods"])
     normal["MaxAgeSeconds"] = rule.get("MaxAgeSeconds")
     return normal
@@ -55,7 +57,7 @@ def problems(rules: list[dict]) -> list[str]:
         methods = rule.get("AllowedMethods") or []
         if not methods:
             found.append(f"{name} has no AllowedMethods")
-        bad = sorted(set(m.upper() for m in methods) - ALLOWED_METHODS)
+        bad = sorted({m.upper() for m in methods} - ALLOWED_METHODS)
         if bad:
             found.append(f"{name} allows {', '.join(bad)}, not one of {', '.join(sorted(ALLOWED_METHODS))}")
         origins = rule.get("AllowedOrigins") or []

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cli import CommandError
+
 Action = Literal["created", "updated", "unchanged", "deleted", "absent"]
 
 
@@ -34,8 +36,8 @@ class DeployReport:
         return any(c.action in ("created", "updated", "deleted") for c in self.changes)
 
 
-class DeployError(RuntimeError):
-    """A deploy stopped partway: says what failed, what was done and what was not."""
+class DeployError(CommandError):
+    """A deploy stopped partway: says what failed, what was done and what was not (exit 1)."""
 
     def __init__(self, step: str, cause: str, done: list[Change], remaining: list[str]) -> None:
         self.step, self.cause, self.done, self.remaining = step, cause, done, remaining

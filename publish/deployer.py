@@ -8,9 +8,8 @@ again finishes the job, because every step compares before it changes.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,7 +19,8 @@ from publish.changes import Change, DeployError, DeployReport
 from publish.iam_policies import PolicyContext, role_documents
 from publish.iam_propagation import RolePropagation
 from publish.packaging import build_steps_package
-from workflow import job_requests, resources
+from workflow import resources
+from workflow.artifacts import render_assets
 from workflow.config import PipelineConfig
 from workflow.graph import build_workflow
 
@@ -45,16 +45,6 @@ class DeployResult:
 
 def state_machine_log_group(cfg: PipelineConfig) -> str:
     return f"/aws/vendedlogs/states/{cfg.pipeline.name}"
-
-
-def _asset_bodies(cfg: PipelineConfig) -> dict[str, tuple[bytes, str]]:
-    as_json = lambda value: (json.dumps(value, indent=2).encode() + b"\n", "application/json")  # noqa: E731
-    return {
-        "labeling.liquid.html": (job_requests.template_text(cfg, "labeling").encode(), "text/html"),
-        "verification.liquid.html": (job_requests.template_text(cfg, "verification").encode(), "text/html"),
-        "labeling-categories.json": as_json(job_requests.labeling_categories(cfg)),
-        "verification-categories.json": as_json(job_requests.verification_categories(cfg)),
-    }
 
 
 class Deployer:
@@ -85,7 +75,7 @@ class Deployer:
             except (ClientError, BotoCoreError, feature_group.FeatureGroupConflict, RuntimeError, TimeoutError,
                     OSError) as error:
                 raise DeployError(name, _one_line(error), list(self.report.changes), list(STEP_ORDER[index + 1:])) from error
-            if name == "state machine":
+            if name == "state machine" and result is not None:
                 state_machine_arn = result
         return DeployResult(self.report, state_machine_arn, self.arns)
 
@@ -98,9 +88,10 @@ class Deployer:
 
     def _assets(self) -> None:
         s3 = self.clients.client("s3")
-        for asset, (body, content_type) in _asset_bodies(self.cfg).items():
-            key = resources.asset_key(self.cfg, asset)
-            self._record(s3_assets.ensure_object(s3, self.cfg.storage.bucket, key, body, content_type, self.cfg.storage.kms_key_arn))
+        for name, asset in render_assets(self.cfg).items():  # the same bytes as the dry run writes
+            key = resources.asset_key(self.cfg, name)
+            self._record(s3_assets.ensure_object(s3, self.cfg.storage.bucket, key, asset.body, asset.content_type,
+                                                 self.cfg.storage.kms_key_arn))
 
     def _roles(self) -> None:
         iam = self.clients.client("iam")
@@ -116,8 +107,9 @@ class Deployer:
         names = resources.role_names(self.cfg)
         table = feature_group.offline_table_in_use(self.clients.client("sagemaker"), self.cfg.feature_store.feature_group_name)
         for kind, documents in role_documents(PolicyContext.for_config(self.cfg, self.arns, table)).items():
-            if configured[kind]:
-                self._record(Change("iam role", configured[kind], "unchanged", "configured in iam: not managed"))
+            configured_arn = configured[kind]
+            if configured_arn:
+                self._record(Change("iam role", configured_arn, "unchanged", "configured in iam: not managed"))
                 continue
             if kind == "scheduler" and self.cfg.schedule.expression is None:
                 continue

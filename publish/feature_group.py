@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -10,7 +11,6 @@ from publish.changes import Change
 from publish.iam_propagation import RolePropagation
 from steps import contract
 from workflow.config import PipelineConfig
-
 
 CATALOG = "AwsDataCatalog"
 DATABASE = "sagemaker_featurestore"
@@ -75,7 +75,7 @@ def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
         "Tags": [{"Key": k, "Value": v} for k, v in sorted(cfg.pipeline.tags.items())],
     }
     if fs.online_store:
-        online = {"EnableOnlineStore": True}
+        online: dict[str, Any] = {"EnableOnlineStore": True}
         if storage.kms_key_arn:
             online["SecurityConfig"] = {"KmsKeyId": storage.kms_key_arn}
         request["OnlineStoreConfig"] = online

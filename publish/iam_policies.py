@@ -10,9 +10,10 @@ document to that rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from publish.feature_group import offline_table_name
-from steps.check_missing_labels import INPUT_MANIFEST_NAME
+from steps import layout
 from workflow.config import PipelineConfig
 
 # Actions that support no resource-level permissions (AWS Service Authorization Reference).
@@ -55,7 +56,7 @@ class PolicyContext:
             object.__setattr__(self, "offline_table", offline_table_name(self.cfg.feature_store.feature_group_name))
 
     @classmethod
-    def for_config(cls, cfg: PipelineConfig, arns, offline_table: str = "") -> "PolicyContext":
+    def for_config(cls, cfg: PipelineConfig, arns, offline_table: str = "") -> PolicyContext:
         """The context for ``cfg`` with the account and Ground Truth role of ``arns`` (ResourceArns);
         ``offline_table`` names an existing group's table (publish.feature_group.offline_table_in_use)."""
         from workflow import resources
@@ -82,7 +83,7 @@ class PolicyContext:
 
 
 def _statement(sid: str, actions: list[str], resources: list[str], condition: dict | None = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     if condition:
         statement["Condition"] = condition
     return statement
@@ -193,11 +194,12 @@ def check_function_policy(ctx: PolicyContext) -> dict:
     """CheckMissingLabels: list raw images, query the offline store, write the run manifest,
     claim its images and read the claims of other runs (markers, their manifests, their executions)."""
     storage, fs = ctx.cfg.storage, ctx.cfg.feature_store
-    athena_prefix = f"{storage.work_prefix}athena/"
+    athena_prefix = layout.athena_prefix(storage.work_prefix)
+    runs_prefix = layout.runs_prefix(storage.work_prefix)
     offline_prefix = fs.offline_store_prefix
     glue_db = "sagemaker_featurestore"
     glue_tables = ctx.offline_table  # named by the deployer's DataCatalogConfig: publish.feature_group
-    active_prefix = f"{storage.work_prefix}active/"  # steps.in_flight markers, one per active run
+    active_prefix = layout.active_prefix(storage.work_prefix)  # steps.in_flight markers, one per active run
     statements = [
         _statement("ListRawImagesOfflineStoreAndActiveRuns", ["s3:ListBucket"], [_bucket(ctx)],
                    {"StringLike": {"s3:prefix": [f"{storage.raw_prefix}*", f"{offline_prefix}*", f"{athena_prefix}*",
@@ -209,11 +211,11 @@ def check_function_policy(ctx: PolicyContext) -> dict:
         # type is bucket). Athena looks up the result bucket's region as its caller.
         _statement("LocateBucket", ["s3:GetBucketLocation"], [_bucket(ctx)]),
         _statement("WriteRunManifestsAndQueryResults", ["s3:PutObject", "s3:AbortMultipartUpload"],
-                   [_objects(ctx, f"{storage.work_prefix}runs/"), _objects(ctx, athena_prefix)]),
+                   [_objects(ctx, runs_prefix), _objects(ctx, athena_prefix)]),
         _statement("ClaimImagesInFlight", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                    [_objects(ctx, active_prefix)]),
         _statement("ReadAndWithdrawRunManifests", ["s3:GetObject", "s3:DeleteObject"],
-                   [_objects(ctx, f"{storage.work_prefix}runs/", f"*/{INPUT_MANIFEST_NAME}")]),
+                   [_objects(ctx, runs_prefix, f"*/{layout.INPUT_MANIFEST}")]),
         _statement("DescribeOwnExecutions", ["states:DescribeExecution"], [execution_arn_pattern(ctx)]),
         _statement("DescribeFeatureGroup", ["sagemaker:DescribeFeatureGroup"], [feature_group_arn(ctx)]),
         _statement("RunAthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
@@ -230,7 +232,7 @@ def update_function_policy(ctx: PolicyContext) -> dict:
     """UpdateFeatureStore: read the verification output manifest, write feature records."""
     storage = ctx.cfg.storage
     statements = [
-        _statement("ReadJobOutputs", ["s3:GetObject"], [_objects(ctx, f"{storage.work_prefix}runs/")]),
+        _statement("ReadJobOutputs", ["s3:GetObject"], [_objects(ctx, layout.runs_prefix(storage.work_prefix))]),
         _statement("WriteFeatureRecords", ["sagemaker:PutRecord", "sagemaker:BatchWriteRecord"], [feature_group_arn(ctx)]),
         _log_group_statement(ctx, ctx.update_function_name),
     ]
@@ -253,11 +255,11 @@ def ground_truth_policy(ctx: PolicyContext) -> dict:
       kms:GenerateDataKey* spelled out for symmetric keys (S3 never asks for data key pairs).
     """
     storage = ctx.cfg.storage
-    outputs = _objects(ctx, f"{storage.work_prefix}runs/")
+    outputs = _objects(ctx, layout.runs_prefix(storage.work_prefix))
     statements = [
         _statement("S3ViewBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [_bucket(ctx)]),
         _statement("ReadImagesManifestsAndAssets", ["s3:GetObject"],
-                   [_objects(ctx, storage.raw_prefix), _objects(ctx, storage.work_prefix)]),
+                   [_objects(ctx, storage.raw_prefix), _objects(ctx, layout.base(storage.work_prefix))]),
         _statement("WriteJobOutputs", ["s3:PutObject", "s3:AbortMultipartUpload"], [outputs]),
         _statement("PublishMetrics", ["cloudwatch:PutMetricData"], ["*"]),
         _statement("WriteJobLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -312,14 +314,12 @@ def scheduler_policy(ctx: PolicyContext) -> dict:
 
 def filter_function_policy(ctx: PolicyContext) -> dict:
     """FilterLabeledObjects: read a labeling job's output manifest, write the run's verification input."""
-    from steps.filter_labeled_objects import VERIFICATION_INPUT_NAME
-
-    runs = f"{ctx.cfg.storage.work_prefix}runs/"
+    runs = layout.runs_prefix(ctx.cfg.storage.work_prefix)
     statements = [
         # <S3OutputPath>/<job name>/manifests/output/output.manifest, S3OutputPath = runs/<run>/labeling/
         _statement("ReadLabelingOutputManifests", ["s3:GetObject"],
-                   [_objects(ctx, runs, "*/labeling/*/manifests/output/output.manifest")]),
-        _statement("WriteVerificationInputManifests", ["s3:PutObject"], [_objects(ctx, runs, f"*/{VERIFICATION_INPUT_NAME}")]),
+                   [_objects(ctx, runs, f"*/{layout.LABELING}*/{layout.OUTPUT_MANIFEST}")]),
+        _statement("WriteVerificationInputManifests", ["s3:PutObject"], [_objects(ctx, runs, f"*/{layout.VERIFICATION_INPUT_MANIFEST}")]),
         _log_group_statement(ctx, ctx.filter_function_name),
     ]
     return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))

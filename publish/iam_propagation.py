@@ -19,8 +19,9 @@ retries on the first).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from botocore.exceptions import ClientError
 

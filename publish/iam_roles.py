@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from publish.changes import Change
+from publish.changes import Action, Change
 
 INLINE_POLICY_NAME = "labeling-pipeline"
 
@@ -44,5 +44,5 @@ def ensure_role(iam, name: str, trust: dict, policy: dict, tags: dict[str, str])
     if current != policy:
         iam.put_role_policy(RoleName=name, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(policy))
         updated.append("permissions")
-    action = "updated" if updated else "unchanged"
+    action: Action = "updated" if updated else "unchanged"
     return Change("iam role", name, action, ", ".join(updated)), role["Arn"]

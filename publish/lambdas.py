@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from publish.changes import Change
+from publish.changes import Action, Change
 from publish.iam_propagation import RolePropagation
 from publish.packaging import LambdaPackage
 
@@ -90,5 +90,5 @@ def ensure_function(lam, spec: FunctionSpec, package: LambdaPackage,
                          spec.role_arn, "Lambda")
         _wait_until_ready(lam, spec.name)
         updated.append("configuration: " + ", ".join(stale))
-    action = "updated" if updated else "unchanged"
+    action: Action = "updated" if updated else "unchanged"
     return Change("lambda function", spec.name, action, "; ".join(updated)), current["FunctionArn"]

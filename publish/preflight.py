@@ -30,7 +30,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -38,6 +38,7 @@ from botocore.exceptions import ClientError
 
 from publish import bucket_cors, feature_group
 from publish.iam_policies import PolicyContext, role_documents
+from steps import layout
 from workflow import job_requests, resources
 from workflow.config import PipelineConfig
 from workflow.resources import ResourceArns
@@ -158,7 +159,7 @@ def example_resources(cfg: PipelineConfig, arns: ResourceArns, image_key: str | 
     objects = [key + "output.manifest" if key.endswith("/") else key for key in objects]
     objects += [resources.asset_key(cfg, asset) for asset in resources.ASSET_NAMES]
     objects.append(image_key or f"{cfg.storage.raw_prefix}example{cfg.storage.image_extensions[0]}")
-    objects.append(f"{resources.work_prefix(cfg)}athena/00000000-0000-0000-0000-000000000000.csv")
+    objects.append(f"{layout.athena_prefix(cfg.storage.work_prefix)}00000000-0000-0000-0000-000000000000.csv")
     jobs = [value for path, value in values.items() if path.endswith("job_name")]
     return [
         *(f"arn:aws:s3:::{bucket}/{key}" for key in objects),
@@ -187,7 +188,7 @@ def simulate_denials(iam: Any, role_arn: str, requirements: list[Requirement]) -
 
 def _configured_key(cfg: PipelineConfig, role_arn: str) -> str | None:
     """The ``iam.*`` key that names ``role_arn``, if the config gives this role."""
-    return next((f"iam.{f.name}" for f in fields(cfg.iam) if getattr(cfg.iam, f.name) == role_arn), None)
+    return next((f"iam.{name}" for name in type(cfg.iam).model_fields if getattr(cfg.iam, name) == role_arn), None)
 
 
 def role_checks(cfg: PipelineConfig, arns: ResourceArns, iam: Any, image_key: str | None,
@@ -479,7 +480,7 @@ def local_sandbox_view(cfg: PipelineConfig, clients: Any, note: Callable[[str], 
     key, configured roles) moved into the sandbox's account. Any other endpoint: ``cfg`` unchanged."""
     if not _LOOPBACK.match(clients.endpoint_url or ""):
         return cfg
-    from publish.local import in_account
+    from workflow.resources import in_account
 
     account = clients.account_id()
     moved, notes = in_account(cfg, account)

@@ -2,23 +2,28 @@
 
 A full run (no options) also stores reliability/results.json and rewrites README.md's
 reliability section from it; ``--quick`` and ``--case`` only print.
+
+Exit codes: 0 every case ok, 1 a case failed (or a setup error), 2 a bad argument. Every error is
+one line on stderr starting with "error:".
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
+
+import cli
 
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: Sequence[str] | None) -> int:
     from reliability import cases as case_table
     from reliability import report, results
     from reliability.runner import discover_calls, run_case
 
-    parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser(prog="python -m reliability", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the representative subset")
     parser.add_argument("--case", action="append", default=[], help="run only this case (repeatable)")
     args = parser.parse_args(argv)
@@ -29,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [c for c in case_table.all_cases(calls) if c.name in args.case]
         unknown = set(args.case) - {c.name for c in chosen}
         if unknown:
-            parser.error(f"unknown case(s) {sorted(unknown)}; see reliability/cases.py")
+            raise cli.UsageError(f"unknown case(s) {sorted(unknown)}; see reliability/cases.py for the names")
     rows = []
     for number, case in enumerate(chosen, 1):
         result = run_case(case)
@@ -45,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         stored = results.load()
         report.update_readme(report.render(stored["cases"], stored["calls"], stored["seconds"]))
     return 0 if all(r.ok for r in rows) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (errors: one line on stderr, see cli.run)."""
+    return cli.run(_main, argv)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from publish import feature_group
 from publish.changes import DeployError
-from sandbox.faults import FaultPlan, client_name
-from steps import naming
 from reliability.pipeline import Run, SandboxPipeline, workforce
+from sandbox.faults import FaultPlan, client_name
+from steps import layout, naming
 
 BASE_IMAGES = 12
 
@@ -130,33 +130,35 @@ def _special_keys(p: SandboxPipeline) -> Acted:
     return acted
 
 
-def _crash_update_run(p: SandboxPipeline, count: int) -> tuple[Run, str]:
-    """A run whose UpdateFeatureStore crashes: the verification output exists, nothing is written."""
+def _crash_update_run(p: SandboxPipeline, count: int) -> tuple[Run, str, str]:
+    """A run whose UpdateFeatureStore crashes (the verification output exists, nothing is written):
+    the run, its run id and the URI of its verification output manifest."""
     p.upload_samples(count)
     p.sandbox.faults.crash_lambda(p.deploy.arns.update_lambda.rsplit(":", 1)[1], message="planned crash")
     run = p.run()
-    if run.run_id is None:
+    run_id = run.run_id
+    if run_id is None:
         raise RuntimeError(f"the preparing run did not reach the check step: {describe_run(run)}")
-    verification = naming.job_names(run.run_id)[1]
-    prefix = naming.run_prefix(p.cfg.storage.work_prefix, run.run_id)
-    return run, p.uri(f"{prefix}verification/{verification}/manifests/output/output.manifest")
+    verification = naming.job_names(run_id)[1]
+    outputs = layout.verification_output_prefix(p.cfg.storage.work_prefix, run_id)
+    return run, run_id, p.uri(layout.output_manifest_key(outputs, verification))
 
 
-def _invoke_outcome(p: SandboxPipeline, run: Run, manifest_uri: str) -> tuple[str, set[str]]:
-    answer = p.invoke_update(run.run_id, manifest_uri)
+def _invoke_outcome(p: SandboxPipeline, run_id: str, manifest_uri: str) -> tuple[str, set[str]]:
+    answer = p.invoke_update(run_id, manifest_uri)
     if "error" in answer:
         return f"invoke FAILED: {answer['error']}: {clean(answer['message'])}", set()
     result = answer["result"]
     return (f"invoke succeeded: {result['lines_read']} lines read, {result['written']} written",
-            {naming.job_names(run.run_id)[1]})
+            {naming.job_names(run_id)[1]})
 
 
 def _manifest_variant(p: SandboxPipeline, count: int, edit: Callable[[list[bytes]], list[bytes]]) -> Acted:
-    run, output_uri = _crash_update_run(p, count)
+    run, run_id, output_uri = _crash_update_run(p, count)
     lines = p.read(output_uri).split(b"\n")
-    copy_key = naming.run_prefix(p.cfg.storage.work_prefix, run.run_id) + "edited-output.manifest"
+    copy_key = layout.run_prefix(p.cfg.storage.work_prefix, run_id) + "edited-output.manifest"
     copy_uri = p.put(copy_key, b"\n".join(edit(lines)))
-    outcome, written = _invoke_outcome(p, run, copy_uri)
+    outcome, written = _invoke_outcome(p, run_id, copy_uri)
     return Acted(outcome, run, written)
 
 
@@ -176,9 +178,9 @@ def _empty_lines(p: SandboxPipeline) -> Acted:
 
 
 def _missing_manifest(p: SandboxPipeline) -> Acted:
-    run, output_uri = _crash_update_run(p, BASE_IMAGES)
+    run, run_id, output_uri = _crash_update_run(p, BASE_IMAGES)
     p.s3.delete_object(Bucket=p.bucket, Key=output_uri.split("/", 3)[3])
-    outcome, written = _invoke_outcome(p, run, output_uri)
+    outcome, written = _invoke_outcome(p, run_id, output_uri)
     return Acted(outcome, run, written)
 
 
@@ -282,10 +284,11 @@ def _api_fault(service: str, operation: str, kind: FaultKind) -> Callable[[Sandb
                              times=FAULT_TIMES)
         acted = _plain_run(p)
         reached = p.sandbox.faults.calls[(service, operation)] - before
-        if acted.run.outcome.status == "SUCCEEDED":
+        run = acted.run  # _plain_run always sets it
+        if run is not None and run.outcome.status == "SUCCEEDED":
             if reached < FAULT_TIMES:
                 acted.outcome += f"; only {reached} of {FAULT_TIMES} planned faults reached"
-            elif not acted.run.failed_attempts:
+            elif not run.failed_attempts:
                 acted.outcome += "; retried inside the step (client or batch writer)"
         return acted
 
@@ -320,15 +323,16 @@ def fail_after(plan: FaultPlan, service: str, operation: str, after: int, *, err
     """
     original = plan.check
     key = (client_name(service), operation)
-    armed = []
+    planned = (service, operation)
+    armed: list[bool] = []
 
-    def check(svc: str, op: str) -> None:
-        if not armed and (client_name(svc), op) == key and plan.calls[key] >= after:
+    def check(service: str, operation: str) -> None:
+        if not armed and (client_name(service), operation) == key and plan.calls[key] >= after:
             armed.append(True)
-            plan.add(service, operation, error_code=error_code, status=status, message=message, times=times)
-        original(svc, op)
+            plan.add(*planned, error_code=error_code, status=status, message=message, times=times)
+        original(service, operation)
 
-    plan.check = check
+    plan.check = check  # type: ignore[method-assign]  # this plan only, as the docstring says
 
 
 FS = "sagemaker-featurestore-runtime"

@@ -10,19 +10,19 @@ from typing import Any
 
 import boto3
 
+from operate.follow import ExecutionOutcome, follow, history
 from publish.aws import AwsClients
 from publish.deployer import Deployer
-from publish.follow import ExecutionOutcome, follow, history
-from publish.local import in_account
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 from sandbox.workforce import WorkforceProfile
-from steps import naming
+from steps import layout, naming
 from workflow.config import PipelineConfig, load_config
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s
-QUICK_JOBS = dict(initializing_seconds=60, labeling_seconds=600, verification_seconds=300)
+QUICK_JOBS: dict[str, Any] = {"initializing_seconds": 60, "labeling_seconds": 600, "verification_seconds": 300}
 # Every verdict "label correct" and no expired task: counts do not depend on the draws.
 CLEAN_WORKFORCE = WorkforceProfile(seed=3, approval_rate=1.0, **QUICK_JOBS)
 EXECUTION_TIMEOUT_SECONDS = 300.0
@@ -112,7 +112,7 @@ class SandboxPipeline:
 
     def input_manifest(self, run_id: str) -> set[str] | None:
         """The source-refs a run sent to labeling (None when it wrote no manifest)."""
-        key = naming.run_prefix(self.cfg.storage.work_prefix, run_id) + "input.manifest"
+        key = layout.input_manifest_key(self.cfg.storage.work_prefix, run_id)
         if key not in self.keys(key):
             return None
         return {json.loads(line)["source-ref"] for line in self.read(self.uri(key)).decode().splitlines() if line}

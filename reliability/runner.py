@@ -7,13 +7,13 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sandbox import Sandbox
-from steps import naming
-from steps.records import RecordContext, record_from_line
-from steps.s3_images import is_image_key
 from reliability.cases import Acted, Case, describe_run, pipeline_calls
 from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline
 from reliability.reconcile import Snapshot, reconcile, snapshot
+from sandbox import Sandbox
+from steps import layout, naming
+from steps.records import RecordContext, record_from_line
+from steps.s3_images import is_image_key
 
 # Every case runs with IAM evaluated for the calls the services make as the pipeline's roles
 # (sandbox.iam): a run that only works with unchecked permissions does not reconcile.
@@ -46,11 +46,12 @@ def images_in_s3(p: SandboxPipeline) -> set[str]:
 def verified_labels(p: SandboxPipeline) -> list[tuple[str, str]]:
     """(image URI, verification job) for every verdict in every verification output manifest in S3."""
     found = []
-    for key in p.keys(p.cfg.storage.work_prefix + "runs/"):
+    folder = layout.VERIFICATION.rstrip("/")
+    for key in p.keys(layout.runs_prefix(p.cfg.storage.work_prefix)):
         parts = key.split("/")
-        if not key.endswith("manifests/output/output.manifest") or "verification" not in parts:
+        if not key.endswith(layout.OUTPUT_MANIFEST) or folder not in parts:
             continue
-        job = parts[parts.index("verification") + 1]
+        job = parts[parts.index(folder) + 1]
         ctx = RecordContext(p.cfg.labeling.label_attribute, p.cfg.verification.label_attribute, 0, "", job)
         for raw in p.read(p.uri(key)).splitlines():
             if not raw.strip():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class SandboxClock:
@@ -19,7 +19,7 @@ class SandboxClock:
         if not 0 < time_scale <= 1:
             raise ValueError(f"time_scale must be in (0, 1], got {time_scale}")
         self.time_scale = time_scale
-        self._start = start or datetime.now(timezone.utc)
+        self._start = start or datetime.now(UTC)
         self._mono0 = time.monotonic()
         self._offset = 0.0  # simulated seconds added by advance()
         self._lock = threading.Lock()

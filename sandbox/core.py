@@ -2,27 +2,29 @@
 
 moto provides S3, IAM, Lambda's control plane, Step Functions (executing state machines), EventBridge
 Scheduler, Glue and SageMaker's control plane; the sandbox adds what moto lacks (see
-``sandbox.moto_patches``): Lambda invocations that run the uploaded zip, the Feature Store runtime
+``sandbox.patches``, one module per service): Lambda invocations that run the uploaded zip, the Feature Store runtime
 with its offline store, Athena running SQL, Ground Truth labeling jobs, planned faults, and a clock
 that makes hours of waiting take seconds.
 """
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from sandbox import moto_patches
+from sandbox import patches, registry
 from sandbox.athena import AthenaEngine
 from sandbox.clock import SandboxClock
 from sandbox.faults import FaultPlan
 from sandbox.featurestore import FeatureStoreRuntime, OfflineStore
 from sandbox.featurestore.catalog import schema_from_moto
 from sandbox.iam_propagation import RoleWindow
-from sandbox.iam import evaluation as iam_evaluation
 from sandbox.lambda_runtime import LambdaRuntime
+from sandbox.workteams import WorkteamStore
+from sandbox.wsgi import SandboxServer
 
 # Never real credentials: the sandbox sets these while it runs and restores the previous values after.
 FAKE_CREDENTIALS = {
@@ -31,6 +33,7 @@ FAKE_CREDENTIALS = {
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+_ENGINE_LOGGER = "moto.stepfunctions.parser.asl.component.eval_component"
 _CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL")
 
 
@@ -52,16 +55,18 @@ class Sandbox:
         self.featurestore = FeatureStoreRuntime(schema_from_moto, self.clock, self.faults, self.offline_store)
         self.athena = AthenaEngine(self.offline_store, self.clock, _put_s3_object)
         self.lambda_runtime = LambdaRuntime(extra_environment=self._lambda_environment)
+        self.workteams = WorkteamStore()  # SageMaker workteams (moto has none): sandbox.workteams
         self.endpoint: str | None = None
         self._server: Any = None
         self._mock: Any = None
         self._saved_environ: dict[str, str | None] = {}
         self.ground_truth: Any = None  # sandbox.ground_truth.GroundTruthService while running
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         """Activate moto and the sandbox's stand-ins in this process (idempotent)."""
         if self._mock is not None:
             return self
+        registry.activate(self)  # RuntimeError while another Sandbox runs
         names = (*FAKE_CREDENTIALS, *_CLEARED, "AWS_DEFAULT_REGION", "AWS_REGION")
         self._saved_environ = {name: os.environ.get(name) for name in names}
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
@@ -71,10 +76,11 @@ class Sandbox:
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_DEFAULT_REGION"] = self.region
         os.environ["AWS_REGION"] = self.region
+        # moto's engine logs every failed state at ERROR with its whole parse tree; AWS shows a failed
+        # state only in the execution's history, which is where the sandbox's callers read it.
+        logging.getLogger(_ENGINE_LOGGER).setLevel(logging.CRITICAL)
         try:
-            iam_evaluation.set_enabled(self.iam_evaluation)
-            moto_patches.install(self)
-            self.ground_truth = _install_ground_truth(self)
+            patches.install()  # also sets self.ground_truth (sandbox.patches.ground_truth)
         except BaseException:
             self.stop()
             raise
@@ -82,8 +88,6 @@ class Sandbox:
 
     def serve(self, port: int = 0) -> str:
         """Also answer HTTP on 127.0.0.1:``port`` (0: any free port); returns the endpoint URL."""
-        from sandbox.server import SandboxServer
-
         self.start()
         if self._server is None:
             self._server = SandboxServer(self, port)
@@ -102,13 +106,8 @@ class Sandbox:
                 self._mock.stop()
             finally:
                 self._mock = None
-                moto_patches.uninstall()
-                iam_evaluation.set_enabled(True)
-                if self.ground_truth is not None:
-                    from sandbox import ground_truth
-
-                    ground_truth.uninstall()
-                    self.ground_truth = None
+                patches.uninstall()
+                registry.deactivate()
                 for name, value in self._saved_environ.items():
                     if value is None:
                         os.environ.pop(name, None)
@@ -127,7 +126,7 @@ class Sandbox:
         """Every offline-store row written for the feature group, oldest first."""
         return self.offline_store.rows(feature_group_name)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -139,25 +138,9 @@ class Sandbox:
         return dict(FAKE_CREDENTIALS)
 
 
-def _install_ground_truth(sandbox: Sandbox) -> Any:
-    try:
-        from sandbox import ground_truth
-    except ImportError as error:
-        if getattr(error, "name", "") not in ("sandbox.ground_truth",):
-            raise
-        raise RuntimeError(
-            "sandbox.ground_truth is missing: the Ground Truth stand-in (labeling jobs) must provide "
-            "install(sandbox)"
-        ) from error
-    install = getattr(ground_truth, "install", None)
-    if install is None:
-        raise RuntimeError("sandbox.ground_truth has no install(sandbox): cannot add labeling jobs to moto")
-    return install(sandbox)
-
-
 def _stop_running_executions() -> None:
     """Stop every Step Functions execution still running in moto's engine."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
@@ -166,7 +149,7 @@ def _stop_running_executions() -> None:
             for machine in backend.state_machines:
                 for execution in machine.executions:
                     if execution.status == "RUNNING":
-                        execution.stop(stop_date=datetime.now(timezone.utc), error="Sandbox.Stopped",
+                        execution.stop(stop_date=datetime.now(UTC), error="Sandbox.Stopped",
                                        cause="the sandbox was stopped while the execution ran")
 
 

@@ -25,10 +25,11 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.faults import LAMBDA_TIMEOUT_ERROR, LambdaFault
 
@@ -85,7 +86,7 @@ class LambdaRuntime:
         self._code_dirs: dict[str, Path] = {}
         self._top_level: dict[str, set[str]] = {}
         self._warm_modules: dict[str, dict[str, ModuleType]] = {}
-        self._extra_environment = extra_environment or (lambda: {})
+        self._extra_environment = extra_environment or (dict)
 
     def invoke(self, spec: FunctionSpec, event: Any, fault: LambdaFault | None = None) -> InvocationResult:
         """Run the function's handler on ``event`` (already JSON-decoded) and return Invoke's answer."""
@@ -156,7 +157,7 @@ class LambdaRuntime:
         self._code_dirs[spec.code_sha256] = code_dir
         return code_dir
 
-    def _modules_of(self, sha: str, code_dir: Path) -> "_ModuleSwap":
+    def _modules_of(self, sha: str, code_dir: Path) -> _ModuleSwap:
         return _ModuleSwap(self._top_level[sha], self._warm_modules.setdefault(sha, {}), code_dir)
 
 

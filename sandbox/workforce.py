@@ -78,8 +78,8 @@ class WorkforceProfile:
         count = low + int(self._unit(LABELING, job_name, source_ref, "count") * (high - low + 1))
         boxes = []
         for i in range(count):
-            def unit(part: str) -> float:
-                return self._unit(LABELING, job_name, source_ref, f"box{i}-{part}")
+            def unit(part: str, box: int = i) -> float:
+                return self._unit(LABELING, job_name, source_ref, f"box{box}-{part}")
 
             box_width = max(1, int(width * (0.05 + 0.45 * unit("w"))))
             box_height = max(1, int(height * (0.05 + 0.45 * unit("h"))))

@@ -7,7 +7,7 @@ per call: ``steps.batch_writer`` owns its retries (per entry and per call), so t
 layers never multiply; the adaptive rate limiter still slows a throttled client.
 
 The Lambda runtime's botocore may predate ``BatchWriteRecord``. The deployer bundles the
-service model next to this file (``steps/_botocore_data/``, see ``steps.packaging``);
+service model next to this file (``steps/_botocore_data/``, see ``publish.packaging``);
 ``featurestore_runtime_client`` loads it only when the runtime's own model lacks the call.
 """
 from __future__ import annotations
@@ -56,5 +56,5 @@ def featurestore_runtime_client(
         return built
     raise RuntimeError(
         f"botocore {botocore.__version__} has no Feature Store BatchWriteRecord and no bundled model was "
-        f"found in {model_dir}; package steps/ with steps.packaging.bundle_featurestore_model"
+        f"found in {model_dir}; package steps/ with publish.packaging.bundle_featurestore_model"
     )

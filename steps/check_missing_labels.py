@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from steps import aws, in_flight, naming
+from steps import aws, in_flight, layout, naming
 from steps.contract import CheckMissingLabelsEvent, CheckMissingLabelsResult, CheckMissingLabelsSettings
 from steps.execution_input import images_cap
 from steps.labeled_images import approved_image_uris
@@ -20,9 +20,6 @@ from steps.log import StepSummary
 from steps.manifests import write_input_manifest
 from steps.missing import Selection, select_missing
 from steps.s3_images import ImageObject, list_images
-
-INPUT_MANIFEST_NAME = "input.manifest"
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -33,7 +30,6 @@ def build_result(
     in_flight_count: int = 0,
 ) -> CheckMissingLabelsResult:
     """The step's result: counts, job names and S3 locations; never the image list."""
-    prefix = naming.run_prefix(work_prefix, run)
     labeling_job, verification_job = naming.job_names(run)
     return {
         "images_found": selection.images_found,
@@ -47,8 +43,8 @@ def build_result(
         "manifest_uri": manifest_uri,
         "labeling_job_name": labeling_job,
         "verification_job_name": verification_job,
-        "labeling_output_uri": f"s3://{bucket}/{prefix}labeling/",
-        "verification_output_uri": f"s3://{bucket}/{prefix}verification/",
+        "labeling_output_uri": f"s3://{bucket}/{layout.labeling_output_prefix(work_prefix, run)}",
+        "verification_output_uri": f"s3://{bucket}/{layout.verification_output_prefix(work_prefix, run)}",
     }
 
 
@@ -95,7 +91,7 @@ def check_missing_labels(
     selection, in_flight_count = select_free(images, labeled, held.uris, cap)
     manifest_uri = None
     if selection.selected:
-        key = naming.run_prefix(work_prefix, run) + INPUT_MANIFEST_NAME
+        key = layout.input_manifest_key(work_prefix, run)
         manifest_uri = write_input_manifest(s3, bucket, key, (image.uri for image in selection.selected), kms_key_arn)
         marker = in_flight.claim(s3, bucket, work_prefix, run, execution["id"], manifest_uri, kms_key_arn, clock())
         contested = in_flight.older_claims(

@@ -18,13 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from steps import aws, naming
+from steps import aws, layout
 from steps.contract import FilterLabeledObjectsEvent, FilterLabeledObjectsResult
 from steps.errors import ManifestError
 from steps.log import StepSummary
 from steps.manifests import encryption_args, read_manifest_lines
 
-VERIFICATION_INPUT_NAME = "verification-input.manifest"
 SPOOL_BYTES = 16 * 1024 * 1024  # kept lines stay in memory up to this size, then in /tmp
 
 
@@ -66,7 +65,7 @@ def filter_labeled_objects(event: FilterLabeledObjectsEvent, s3: Any, summary: S
     """Stream the labeling output manifest into the verification input manifest; return the counts."""
     settings = event["settings"]
     bucket = settings["bucket"]
-    key = naming.run_prefix(settings["work_prefix"], event["run_id"]) + VERIFICATION_INPUT_NAME
+    key = layout.verification_input_key(settings["work_prefix"], event["run_id"])
     summary.add(run_id=event["run_id"], labeling_output_uri=event["manifest_uri"])
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as kept_lines:
         counts = filter_lines(read_manifest_lines(s3, event["manifest_uri"]), settings["label_attribute"], kept_lines)

@@ -37,11 +37,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from steps.errors import ManifestError
+from steps.layout import MARKER_SUFFIX, active_prefix, marker_key
 from steps.manifests import encryption_args, read_manifest_lines
 from steps.s3_images import split_s3_uri
 
 OFFLINE_STORE_LAG_SECONDS = 1200  # Feature Store fills the offline store within ~15 minutes
-ACTIVE_FOLDER = "active/"
 # The execution output's count of approved images (workflow.graph's summary).
 APPROVED_OUTPUT_KEY = "approved"
 LIVE_STATUSES = frozenset({"RUNNING", "PENDING_REDRIVE"})
@@ -74,24 +74,13 @@ class InFlight:
     notes: list[str] = field(default_factory=list)
 
 
-def active_prefix(work_prefix: str) -> str:
-    """``<work_prefix>active/``: where the markers live."""
-    base = work_prefix if not work_prefix or work_prefix.endswith("/") else work_prefix + "/"
-    return base + ACTIVE_FOLDER
-
-
-def marker_key(work_prefix: str, run: str) -> str:
-    """The S3 key of one run's marker."""
-    return f"{active_prefix(work_prefix)}{run}.json"
-
-
 def list_markers(s3: Any, bucket: str, work_prefix: str) -> dict[str, datetime]:
     """Every marker key under the active prefix with its LastModified, all pages."""
     paginator = s3.get_paginator("list_objects_v2")
     markers: dict[str, datetime] = {}
     for page in paginator.paginate(Bucket=bucket, Prefix=active_prefix(work_prefix)):
         for obj in page.get("Contents", ()):
-            if obj["Key"].endswith(".json"):
+            if obj["Key"].endswith(MARKER_SUFFIX):
                 markers[obj["Key"]] = obj["LastModified"]
     return markers
 

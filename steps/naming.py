@@ -1,4 +1,4 @@
-"""Ground Truth job names and the per-run S3 layout, derived from the execution.
+"""Ground Truth job names and run ids, derived from the execution (the S3 layout: steps.layout).
 
 Job names must match ``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`` and be unique per
 account and region for ever, compared case-insensitively. A name is built as
@@ -55,9 +55,3 @@ def job_names(run: str) -> tuple[str, str]:
         if len(name) > MAX_JOB_NAME_LENGTH or not JOB_NAME_PATTERN.match(name):
             raise ValueError(f"job name {name!r} breaks Ground Truth's name rule")
     return names
-
-
-def run_prefix(work_prefix: str, run: str) -> str:
-    """S3 key prefix under which one run keeps its manifests and job outputs."""
-    base = work_prefix if not work_prefix or work_prefix.endswith("/") else work_prefix + "/"
-    return f"{base}runs/{run}/"

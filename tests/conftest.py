@@ -18,7 +18,6 @@ _FAKE_ENV = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     "AWS_EC2_METADATA_DISABLED": "true",
-    "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
 }
 for _key, _value in _FAKE_ENV.items():
     os.environ[_key] = _value

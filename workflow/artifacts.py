@@ -1,7 +1,12 @@
-"""The files a dry run writes: everything ``deploy`` would publish, rendered offline."""
+"""The files a dry run writes: everything ``deploy`` would publish, rendered offline.
+
+The Ground Truth UI assets are rendered once, by ``render_assets``: the deployer uploads those
+bytes and the dry run writes the same bytes.
+"""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +14,35 @@ from workflow import job_requests
 from workflow.config import PipelineConfig
 from workflow.graph import render_definition
 from workflow.mermaid import to_mermaid
-from workflow.resources import ResourceArns
+from workflow.resources import ASSET_NAMES, ResourceArns
+
+ASSETS_FOLDER = "assets/"  # the dry run's folder for the UI assets
 
 
 def _json(value: Any) -> str:
+    """Indented JSON, non-ASCII characters as themselves (UTF-8 when encoded), one final newline."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One Ground Truth UI asset as uploaded to S3."""
+
+    body: bytes
+    content_type: str
+
+
+def render_assets(cfg: PipelineConfig) -> dict[str, Asset]:
+    """Asset name (``resources.ASSET_NAMES``) -> its bytes and content type."""
+    assets = {
+        "labeling.liquid.html": Asset(job_requests.template_text(cfg, "labeling").encode(), "text/html"),
+        "verification.liquid.html": Asset(job_requests.template_text(cfg, "verification").encode(), "text/html"),
+        "labeling-categories.json": Asset(_json(job_requests.labeling_categories(cfg)).encode(), "application/json"),
+        "verification-categories.json": Asset(_json(job_requests.verification_categories(cfg)).encode(),
+                                              "application/json"),
+    }
+    assert tuple(assets) == ASSET_NAMES, "render_assets and resources.ASSET_NAMES disagree"
+    return assets
 
 
 def render_files(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, str]:
@@ -29,10 +58,7 @@ def render_files(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, str]:
         "job_requests/verification.json": _json(
             job_requests.example_request(job_requests.verification_request(cfg, arns), values)
         ),
-        "assets/labeling.liquid.html": job_requests.template_text(cfg, "labeling"),
-        "assets/verification.liquid.html": job_requests.template_text(cfg, "verification"),
-        "assets/labeling-categories.json": _json(job_requests.labeling_categories(cfg)),
-        "assets/verification-categories.json": _json(job_requests.verification_categories(cfg)),
+        **{ASSETS_FOLDER + name: asset.body.decode() for name, asset in render_assets(cfg).items()},
     }
 
 
@@ -42,6 +68,6 @@ def write_files(files: dict[str, str], out_dir: Path) -> list[Path]:
     for relative, text in files.items():
         path = out_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", newline="")  # the bytes rendered, on every OS
         written.append(path)
     return written

@@ -1,129 +1,489 @@
-"""The typed model of config.yaml.
+"""The typed model of config.yaml: every key declared once.
 
-The field names and types here are the contract the rest of the project builds
-on (graph, job requests, deployer). ``load_config`` turns the YAML file into a
-``PipelineConfig`` or raises ``ConfigError`` with one line naming the file, the
-key path, what is wrong and what is accepted:
-``<file>: <key.path>: <what is wrong>; <what is accepted>``.
+Each key is one pydantic field carrying its type, default, bounds (``Field``)
+and description. That one declaration drives validation, the README's config
+reference (``describe_keys``) and the check that config.yaml sets every key.
+Rules beyond type and bounds are validators next to their field; the AWS
+naming rules they apply live in ``workflow.rules``. ``load_config`` turns the
+YAML file into a ``PipelineConfig`` or raises ``ConfigError`` with one line:
+``<file>: <key.path>: <what is wrong>; <what is accepted>``
+(``workflow.config_schema`` words pydantic's errors that way and
+renders the reference).
 
-Every key is declared once, in ``KEYS`` (type, default, description); the
-loader checks structure against it and ``describe_keys`` renders it for the
-README's config reference. Nothing here talks to AWS.
+This module is for the deploy side only: pydantic never enters the Lambda zip,
+and nothing in ``steps/`` imports it. Nothing here talks to AWS.
 """
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from steps.naming import prefix_problem
 from workflow import ground_truth as gt
 from workflow import polling as poll
+from workflow.config_schema import (
+    ConfigError,
+    describe_fields,
+    first_error,
+    range_of,
+    read_yaml,
+    shown,
+)
+from workflow.rules import arn, s3, tags
+from workflow.rules.schedule import (
+    SCHEDULE_FORMS,
+    is_off,
+    schedule_expression_problem,
+    timezone_problem,
+)
+
+__all__ = [
+    "PIPELINE_NAME_MAX",
+    "ConfigError",
+    "JobSection",
+    "PipelineConfig",
+    "PollingSection",
+    "config_to_dict",
+    "describe_keys",
+    "load_config",
+    "replace",
+    "schedule_expression_problem",
+]
+
+# --------------------------------------------------------------------------
+# Limits that are ours (the AWS ones live in workflow.ground_truth and workflow.rules)
+# --------------------------------------------------------------------------
+PIPELINE_NAME_MAX = 40  # + the longest resource suffix stays within IAM/Lambda's 64
+PIPELINE_NAME_PATTERN = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*$")
+MAX_IMAGES_PER_RUN_MAX = 100_000
+POLL_MAX_INTERVAL_MAX = 86_400
+# Two Ground Truth jobs running their 30-day maximum may use this share of the history.
+HISTORY_BUDGET_SHARE = 0.6
+HISTORY_BUDGET_JOBS = 2
+LABEL_CATEGORY_MAX_LENGTH = 128  # ours: Ground Truth documents no limit; keeps the UI readable
+IMAGE_EXTENSION_PATTERN = re.compile(r"^\.[a-z0-9]{1,10}$")
+FEATURE_GROUP_PATTERN = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$")
+ATHENA_WORKGROUP_PATTERN = re.compile(r"^[a-zA-Z0-9._-]{1,128}$")
+_WORKFORCE_KINDS = {"private": "private-crowd", "vendor": "vendor-crowd", "public": "public-crowd"}
+_LABEL_ATTRIBUTE_RULE = ("use 1-127 letters, digits and hyphens, starting and ending with a letter or digit, "
+                         "not ending with '-metadata' and not 'source-ref'")
 
 
-class ConfigError(ValueError):
-    """A bad config value; ``str(error)`` is the one-line message for the user."""
+def problem(wrong: str, accepted: str, *at: str | int) -> PydanticCustomError:
+    """A rule's error: ``at`` extends the key path of the value being validated."""
+    return PydanticCustomError("config", "{wrong}; {accepted}", {"wrong": wrong, "accepted": accepted, "at": at})
 
 
-@dataclass(frozen=True)
-class PipelineSection:
-    name: str  # state machine name and resource name prefix
-    region: str
-    job_name_prefix: str
-    tags: dict[str, str] = field(default_factory=dict)
+def note(text: str) -> dict[str, Any]:
+    """Field(json_schema_extra=...) that adds ``text`` to the accepted range in errors."""
+    return {"range_note": text}
 
 
-@dataclass(frozen=True)
-class StorageSection:
-    bucket: str
-    raw_prefix: str  # "" or ends with "/"
-    work_prefix: str  # ends with "/"
-    image_extensions: tuple[str, ...]  # lower-case, with the leading dot
-    kms_key_arn: str | None = None
+class _Section(BaseModel):
+    """A config section: strict YAML types, no unknown keys, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_defaults(cls, data: Any) -> Any:
+        """`iam:` with every key commented out reads as null: take the defaults."""
+        if data is None and not any(field.is_required() for field in cls.model_fields.values()):
+            return {}
+        return data
 
 
-@dataclass(frozen=True)
-class FeatureStoreSection:
-    feature_group_name: str
-    offline_store_prefix: str
-    online_store: bool
-    athena_workgroup: str
+def _as_tuple(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value  # YAML lists; strict tuples take only tuples
 
 
-@dataclass(frozen=True)
-class LabelsSection:
-    categories: tuple[str, ...]
+StrList = Annotated[tuple[str, ...], BeforeValidator(_as_tuple)]
 
 
-@dataclass(frozen=True)
-class JobSection:
+# --------------------------------------------------------------------------
+# Rules on one value
+# --------------------------------------------------------------------------
+def _pipeline_name(name: str) -> str:
+    if not PIPELINE_NAME_PATTERN.match(name):
+        raise problem(f"{name!r} cannot name the state machine and prefix IAM role and Lambda function names",
+                      "use letters, digits and single hyphens, starting with a letter and ending with a letter or digit")
+    return name
+
+
+def _region(region: str) -> str:
+    if region not in gt.SUPPORTED_REGIONS:
+        raise problem(f"{region!r} has no Ground Truth built-in task Lambdas",
+                      f"use one of: {', '.join(sorted(gt.SUPPORTED_REGIONS))}")
+    return region
+
+
+def _job_name_prefix(prefix: str) -> str:
+    wrong = prefix_problem(prefix)
+    if wrong:
+        raise problem(f"{prefix!r} {wrong}", "use 1-24 letters, digits and hyphens, starting and ending with a letter or digit")
+    return prefix
+
+
+def _null_is_empty(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def _tags(values: dict[str, str]) -> dict[str, str]:
+    for key, value in values.items():
+        found = tags.tag_problem(key, value, shown)
+        if found:
+            raise problem(*found, key)
+    return values
+
+
+def _bucket(name: str) -> str:
+    wrong = s3.bucket_problem(name)
+    if wrong:
+        raise problem(f"{name!r} {wrong}", s3.BUCKET_RULE)
+    return name
+
+
+def _prefix(value: str) -> str:
+    found = s3.prefix_problem(value)
+    if found:
+        raise problem(*found)
+    return s3.as_prefix(value)
+
+
+def _prefix_or_empty(value: str) -> str:
+    return value if value == "" else _prefix(value)
+
+
+def _extensions(items: tuple[str, ...]) -> tuple[str, ...]:
+    seen: list[str] = []
+    for index, item in enumerate(items):
+        ext = item.strip().lower()
+        ext = ext if ext.startswith(".") else "." + ext
+        if not IMAGE_EXTENSION_PATTERN.match(ext):
+            raise problem(f"{item!r} is not a file extension", "use a dot and 1-10 letters or digits, e.g. .jpg", index)
+        if ext in seen:
+            raise problem(f"{item!r} repeats {ext!r}", "list each extension once (case and the leading dot do not matter)", index)
+        seen.append(ext)
+    return tuple(seen)
+
+
+def _kms_arn(value: str | None) -> str | None:
+    if value is not None and arn.kms_key_region(value) is None:
+        raise problem(f"{shown(value)} is not a KMS key or alias ARN", f"use {arn.KMS_ARN_FORM}, or null")
+    return value
+
+
+def _feature_group(name: str) -> str:
+    if not FEATURE_GROUP_PATTERN.match(name):
+        raise problem(f"{name!r} breaks the feature group name rule",
+                      "use 1-64 letters and digits, single or repeated '-'/'_' between them (^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$)")
+    return name
+
+
+def _workgroup(name: str) -> str:
+    if not ATHENA_WORKGROUP_PATTERN.match(name):
+        raise problem(f"{name!r} is not a workgroup name", "use 1-128 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def _names(items: tuple[str, ...]) -> tuple[str, ...]:
+    """Unique, non-empty, trimmed one-line display names (categories, choices)."""
+    for index, item in enumerate(items):
+        if not item.strip() or item != item.strip() or "\n" in item:
+            raise problem(f"{item!r} is empty or has surrounding whitespace", "use a non-empty, trimmed one-line name", index)
+        if len(item) > LABEL_CATEGORY_MAX_LENGTH:
+            raise problem(f"is {len(item)} characters long", f"use at most {LABEL_CATEGORY_MAX_LENGTH}", index)
+        if item in items[:index]:
+            raise problem(f"{item!r} is listed twice", "list each entry once", index)
+    return items
+
+
+def _label_attribute(attr: str) -> str:
+    if len(attr) > gt.LABEL_ATTRIBUTE_MAX or not gt.LABEL_ATTRIBUTE_PATTERN.match(attr):
+        raise problem(f"{attr!r} breaks Ground Truth's LabelAttributeName rule", _LABEL_ATTRIBUTE_RULE)
+    if attr.endswith(gt.LABEL_ATTRIBUTE_FORBIDDEN_SUFFIX):
+        raise problem(f"{attr!r} ends with '-metadata', which Ground Truth reserves", _LABEL_ATTRIBUTE_RULE)
+    if attr in ("source-ref", "source"):
+        raise problem(f"{attr!r} is the input manifest's own key", _LABEL_ATTRIBUTE_RULE)
+    return attr
+
+
+def _display_text(text: str, info: ValidationInfo) -> str:
+    low, high = range_of(JobSection.model_fields[str(info.field_name)])
+    if not text.strip():
+        raise problem("is blank", f"use {low}-{high} characters")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        raise problem("contains control characters", f"use {low}-{high} printable characters")
+    return text
+
+
+def _keywords(words: tuple[str, ...]) -> tuple[str, ...]:
+    for index, word in enumerate(words):
+        if len(word) > gt.TASK_KEYWORD_MAX_LENGTH or not gt.TASK_KEYWORD_PATTERN.match(word):
+            raise problem(f"{word!r} is not an allowed keyword",
+                          f"use 1-{gt.TASK_KEYWORD_MAX_LENGTH} letters and digits, words separated by single spaces", index)
+    return words
+
+
+def _template_file(value: Any, info: ValidationInfo) -> Any:
+    """A path relative to the config file's folder that names an existing file."""
+    if not isinstance(value, str):
+        return value  # strict Path validation reports the wrong type
+    folder = Path((info.context or {}).get("folder", "."))
+    template = (folder / value).resolve()
+    if not template.is_file():
+        raise problem(f"{value!r} resolves to {template}, which is not a file",
+                      "give the path of the worker UI template relative to the config file's folder")
+    return template
+
+
+def _workteam_arn(value: str | None) -> str | None:
+    if value is not None and arn.workteam(value) is None:
+        raise problem(f"{shown(value)} is not a workteam ARN", f"use {arn.WORKTEAM_ARN_FORM}")
+    return value
+
+
+def _off_is_null(value: Any) -> Any:
+    return None if is_off(value) else value
+
+
+def _expression(expression: str | None) -> str | None:
+    wrong = None if expression is None else schedule_expression_problem(expression)
+    if wrong:
+        raise problem(f"{shown(expression)} {wrong}", SCHEDULE_FORMS)
+    return expression
+
+
+def _timezone(name: str) -> str:
+    wrong = timezone_problem(name)
+    if wrong:
+        raise problem(wrong, "use an IANA name such as UTC or Europe/Berlin")
+    return name
+
+
+def _role_arn(value: str | None) -> str | None:
+    if value is not None and not arn.is_role_arn(value):
+        raise problem(f"{shown(value)} is not an IAM role ARN", f"use {arn.ROLE_ARN_FORM}, or null to create the role")
+    return value
+
+
+RoleArn = Annotated[str | None, AfterValidator(_role_arn)]
+
+
+# --------------------------------------------------------------------------
+# The sections, one field per key ({range}, {min}, {max}, {choices} in a description come from the field)
+# --------------------------------------------------------------------------
+class PipelineSection(_Section):
+    name: Annotated[str, Field(
+        min_length=1, max_length=PIPELINE_NAME_MAX,
+        json_schema_extra=note(": it prefixes IAM role and Lambda function names, "
+                               "which allow 64 characters including the pipeline's suffixes"),
+        description="State machine name and prefix of every resource the deployer creates "
+                    "({range} letters, digits, hyphens; starts with a letter)."), AfterValidator(_pipeline_name)]
+    region: Annotated[str, Field(
+        description="AWS region; one of the 12 regions with Ground Truth's built-in task Lambdas."), AfterValidator(_region)]
+    job_name_prefix: Annotated[str, Field(
+        description="Start of every Ground Truth job name (1-24 letters, digits, hyphens)."), AfterValidator(_job_name_prefix)]
+    tags: Annotated[dict[str, str], BeforeValidator(_null_is_empty), Field(
+        max_length=gt.MAX_TAGS, title="tag",
+        description="Tags on every resource and labeling job (keys 1-128, values 0-256 characters, no aws: prefix, "
+                    "at most {max})."), AfterValidator(_tags)] = {}
+
+
+class StorageSection(_Section):
+    bucket: Annotated[str, Field(description="S3 bucket holding the raw images and the pipeline's files."),
+                      AfterValidator(_bucket)]
+    raw_prefix: Annotated[str, Field(
+        description="Key prefix of the raw images ('' for the whole bucket); no leading '/'."), AfterValidator(_prefix_or_empty)]
+    work_prefix: Annotated[str, Field(
+        description="Key prefix for manifests, job outputs, Athena results and UI assets; no leading '/'."),
+        AfterValidator(_prefix)]
+    image_extensions: Annotated[StrList, Field(
+        min_length=1, title="extension", examples=[[".jpg", ".png"]],
+        description="Extensions that make an object an image, matched case-insensitively (e.g. [.jpg, .png])."),
+        AfterValidator(_extensions)]
+    kms_key_arn: Annotated[str | None, Field(
+        description="KMS key or alias ARN for everything the pipeline writes; null for SSE-S3."), AfterValidator(_kms_arn)] = None
+
+
+class FeatureStoreSection(_Section):
+    feature_group_name: Annotated[str, Field(
+        description="Feature group with one record per image (1-64 letters, digits, '-', '_')."), AfterValidator(_feature_group)]
+    offline_store_prefix: Annotated[str, Field(
+        description="Key prefix of the offline store inside storage.bucket; no leading '/'."), AfterValidator(_prefix)]
+    online_store: Annotated[bool, Field(description="Also keep an online store.")]
+    athena_workgroup: Annotated[str, Field(description="Athena workgroup that reads the offline store."),
+                                AfterValidator(_workgroup)]
+
+
+class LabelsSection(_Section):
+    categories: Annotated[StrList, Field(
+        min_length=1, max_length=gt.BOUNDING_BOX_MAX_CATEGORIES, title="category",
+        description="Object classes workers draw boxes for ({range}, unique)."), AfterValidator(_names)]
+
+
+class JobSection(_Section):
     """Settings shared by the labeling and the verification job."""
 
-    label_attribute: str
-    title: str
-    description: str
-    keywords: tuple[str, ...]
-    instructions_template: Path  # resolved against the config file's folder
-    workers_per_object: int
-    task_time_limit_seconds: int
-    task_availability_lifetime_seconds: int
-    max_concurrent_tasks: int
+    label_attribute: Annotated[str, Field(
+        description="Key of this job's answer in the output manifest; letters, digits, hyphens; "
+                    "must not end with -metadata."), AfterValidator(_label_attribute)]
+    title: Annotated[str, Field(
+        min_length=1, max_length=gt.TASK_TITLE_MAX,
+        description="Task title shown to workers ({range} characters)."), AfterValidator(_display_text)]
+    description: Annotated[str, Field(
+        min_length=1, max_length=gt.TASK_DESCRIPTION_MAX,
+        description="Task description shown to workers ({range} characters)."), AfterValidator(_display_text)]
+    keywords: Annotated[StrList, Field(
+        min_length=gt.TASK_KEYWORDS_MIN, max_length=gt.TASK_KEYWORDS_MAX, title="keyword",
+        description=f"{{range}} keywords (letters, digits, single spaces; at most {gt.TASK_KEYWORD_MAX_LENGTH} "
+                    "characters each)."), AfterValidator(_keywords)]
+    instructions_template: Annotated[Path, BeforeValidator(_template_file), Field(
+        description="Worker UI template (Liquid/HTML), relative to the config file's folder; must exist.")]
+    workers_per_object: Annotated[int, Field(
+        ge=gt.WORKERS_PER_OBJECT_MIN, le=gt.WORKERS_PER_OBJECT_MAX,
+        description="Workers who label each image ({range}).")]
+    task_time_limit_seconds: Annotated[int, Field(
+        ge=gt.TASK_TIME_LIMIT_MIN, le=gt.TASK_TIME_LIMIT_MAX,
+        json_schema_extra=note(" (8 h: Ground Truth's maximum for image tasks)"),
+        description="Time a worker has for one image ({range}).")]
+    task_availability_lifetime_seconds: Annotated[int, Field(
+        ge=gt.TASK_AVAILABILITY_MIN, le=gt.TASK_AVAILABILITY_MAX_PRIVATE, json_schema_extra=note(" (30 days)"),
+        description=f"Time a task waits for a worker ({{range}}; at most {gt.TASK_AVAILABILITY_MAX_PUBLIC} "
+                    "for the public workforce).")]
+    max_concurrent_tasks: Annotated[int, Field(
+        ge=gt.MAX_CONCURRENT_TASKS_MIN, le=gt.MAX_CONCURRENT_TASKS_MAX,
+        description="Images in front of workers at once ({range}; above 1000 needs an AWS quota increase).")]
 
 
-@dataclass(frozen=True)
 class LabelingSection(JobSection):
-    max_images_per_run: int = 1000
+    max_images_per_run: Annotated[int, Field(
+        ge=1, le=MAX_IMAGES_PER_RUN_MAX,
+        description="Images sent to one labeling job ({range}); the rest is reported as backlog.")] = 1000
 
 
-@dataclass(frozen=True)
 class VerificationSection(JobSection):
-    choices: tuple[str, ...] = ()  # choices[0] means "label correct"
+    choices: Annotated[StrList, Field(
+        min_length=2, max_length=gt.BOUNDING_BOX_MAX_CATEGORIES, title="choice",
+        description="Verdicts workers choose from (at least {min}, unique); the first means 'label correct'."),
+        AfterValidator(_names)]
 
 
-@dataclass(frozen=True)
-class WorkforceSection:
-    type: Literal["private", "vendor", "public"]
-    workteam_arn: str  # for public: the region's public-crowd workteam ARN
-    public_task_price_usd: float | None = None
+class WorkforceSection(_Section):
+    type: Annotated[Literal["private", "vendor", "public"], Field(
+        title="workforce type",
+        description="private (your workteam), vendor (Marketplace vendor) or public "
+                    "(Mechanical Turk: strangers see the images).")]
+    workteam_arn: Annotated[str | None, Field(
+        description="Workteam ARN in pipeline.region; may be null only for type public (the region's public crowd)."),
+        AfterValidator(_workteam_arn)] = None
+    public_task_price_usd: Annotated[float | None, Field(
+        description="Price per task in USD, only and required for type public; one of Ground Truth's allowed prices.")] = None
+
+    @model_validator(mode="after")
+    def _type_price_and_team_agree(self) -> WorkforceSection:
+        kind, price = self.type, self.public_task_price_usd
+        if kind != "public" and price is not None:
+            raise problem(f"is {price} but workforce.type is {kind}",
+                          "set it to null; a price applies only to the public workforce", "public_task_price_usd")
+        if kind == "public":
+            allowed = ", ".join(f"{p:.3f}" for p in gt.ALLOWED_PUBLIC_PRICES_USD)
+            if price is None:
+                raise problem("is missing; the public workforce needs a price per task", f"use one of (USD): {allowed}",
+                              "public_task_price_usd")
+            if not gt.is_allowed_public_price(price):
+                near = " or ".join(f"{p:.3f}" for p in gt.nearest_public_prices(price))
+                raise problem(f"{price} USD is not an allowed price", f"nearest allowed: {near}; all allowed (USD): {allowed}",
+                              "public_task_price_usd")
+        if self.workteam_arn is None:
+            if kind != "public":
+                raise problem(f"is missing; a {kind} workforce needs its workteam", f"use {arn.WORKTEAM_ARN_FORM}",
+                              "workteam_arn")
+            return self
+        team = arn.workteam(self.workteam_arn)
+        if team and team["kind"] != _WORKFORCE_KINDS[kind]:
+            raise problem(f"is a {team['kind']} workteam but workforce.type is {kind}",
+                          f"use a workteam/{_WORKFORCE_KINDS[kind]}/... ARN or change workforce.type", "workteam_arn")
+        return self
 
 
-@dataclass(frozen=True)
-class PollingSection:
-    first_interval_seconds: int
-    growth: float
-    max_interval_seconds: int
+class PollingSection(_Section):
+    first_interval_seconds: Annotated[int, Field(
+        ge=1, le=POLL_MAX_INTERVAL_MAX, description="First wait before checking a running job ({range}).")]
+    growth: Annotated[float, Field(
+        ge=1.0, le=10.0, description="Factor applied to the wait after each check ({range}).")]
+    max_interval_seconds: Annotated[int, Field(
+        description=f"Largest wait (first_interval_seconds-{POLL_MAX_INTERVAL_MAX}); must keep two 30-day jobs within "
+                    f"{HISTORY_BUDGET_SHARE:.0%} of the {poll.EXECUTION_HISTORY_LIMIT:,}-event history.")]
+
+    @model_validator(mode="after")
+    def _fits_the_history(self) -> PollingSection:
+        first, growth, cap = self.first_interval_seconds, self.growth, self.max_interval_seconds
+        if not first <= cap <= POLL_MAX_INTERVAL_MAX:
+            raise problem(f"is {cap}", f"use polling.first_interval_seconds ({first}) to {POLL_MAX_INTERVAL_MAX}",
+                          "max_interval_seconds")
+        try:
+            poll.wait_schedule(self)
+        except ValueError:
+            raise problem(f"{growth} needs more than {poll.MAX_WAIT_STEPS} waits to grow from {first}s to {cap}s",
+                          "use a larger growth, a larger first interval or a smaller max interval", "growth") from None
+        budget = math.floor(HISTORY_BUDGET_SHARE * poll.EXECUTION_HISTORY_LIMIT)
+        per_job = poll.events_for(gt.JOB_MAX_DURATION_SECONDS, self)
+        if HISTORY_BUDGET_JOBS * per_job > budget:
+            minimum = poll.min_max_interval(self, gt.JOB_MAX_DURATION_SECONDS, HISTORY_BUDGET_JOBS, budget)
+            fix = (f"raise it to at least {minimum}" if minimum is not None and minimum <= POLL_MAX_INTERVAL_MAX
+                   else "raise first_interval_seconds or growth")
+            raise problem(f"{cap} makes two 30-day Ground Truth jobs cost {HISTORY_BUDGET_JOBS * per_job} history events, "
+                          f"over {budget} ({HISTORY_BUDGET_SHARE:.0%} of the {poll.EXECUTION_HISTORY_LIMIT} limit)", fix,
+                          "max_interval_seconds")
+        return self
 
 
-@dataclass(frozen=True)
-class ScheduleSection:
-    expression: str | None  # cron(...) / rate(...) / at(...) for EventBridge Scheduler; None = off
-    timezone: str = "UTC"
+class ScheduleSection(_Section):
+    expression: Annotated[str | None, BeforeValidator(_off_is_null), Field(
+        description="EventBridge Scheduler cron(...), rate(...) or at(...); null or 'off' to run only on demand."),
+        AfterValidator(_expression)] = None
+    timezone: Annotated[str, Field(description="IANA time zone of the schedule expression."),
+                        AfterValidator(_timezone)] = "UTC"
 
 
-@dataclass(frozen=True)
-class ObservabilitySection:
-    log_level: Literal["ALL", "ERROR", "FATAL", "OFF"] = "ERROR"
-    tracing: bool = True
+class ObservabilitySection(_Section):
+    log_level: Annotated[Literal["ALL", "ERROR", "FATAL", "OFF"], Field(
+        title="log level",
+        description="Step Functions execution log level in CloudWatch Logs: {choices} "
+                    "(execution data is never logged).")] = "ERROR"
+    tracing: Annotated[bool, Field(
+        description="X-Ray tracing of the state machine and its three Lambda functions.")] = True
 
 
-@dataclass(frozen=True)
-class IamSection:
-    state_machine_role_arn: str | None = None
-    lambda_role_arn: str | None = None
-    ground_truth_role_arn: str | None = None
-    feature_store_role_arn: str | None = None
-    scheduler_role_arn: str | None = None
+class IamSection(_Section):
+    state_machine_role_arn: Annotated[RoleArn, Field(description="Existing role for the state machine (null: create).")] = None
+    lambda_role_arn: Annotated[RoleArn, Field(
+        description="Existing role for all three Lambda functions (null: create one least-privilege role per function).")] = None
+    ground_truth_role_arn: Annotated[RoleArn, Field(description="Existing role for the labeling jobs (null: create).")] = None
+    feature_store_role_arn: Annotated[RoleArn, Field(
+        description="Existing role Feature Store uses to write the offline store (null: create).")] = None
+    scheduler_role_arn: Annotated[RoleArn, Field(description="Existing role for the schedule (null: create).")] = None
 
 
-@dataclass(frozen=True)
-class PipelineConfig:
+class PipelineConfig(_Section):
+    """The whole config; ``source`` is the file it was loaded from (not a key)."""
+
     pipeline: PipelineSection
     storage: StorageSection
     feature_store: FeatureStoreSection
@@ -135,703 +495,63 @@ class PipelineConfig:
     schedule: ScheduleSection
     observability: ObservabilitySection
     iam: IamSection
-    source: Path  # the file this was loaded from
-
-
-# --------------------------------------------------------------------------
-# Limits that are ours (the AWS ones live in workflow.ground_truth)
-# --------------------------------------------------------------------------
-PIPELINE_NAME_MAX = 40  # + the longest resource suffix stays within IAM/Lambda's 64
-PIPELINE_NAME_PATTERN = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*$")
-MAX_IMAGES_PER_RUN_MAX = 100_000
-POLL_FIRST_MIN = 1
-POLL_GROWTH_MIN, POLL_GROWTH_MAX = 1.0, 10.0
-POLL_MAX_INTERVAL_MAX = 86_400
-# Two Ground Truth jobs running their 30-day maximum may use this share of the history.
-HISTORY_BUDGET_SHARE = 0.6
-HISTORY_BUDGET_JOBS = 2
-LABEL_CATEGORY_MAX_LENGTH = 128  # ours: Ground Truth documents no limit; keeps the UI readable
-VERIFICATION_MIN_CHOICES = 2
-IMAGE_EXTENSION_PATTERN = re.compile(r"^\.[a-z0-9]{1,10}$")
-FEATURE_GROUP_PATTERN = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$")
-ATHENA_WORKGROUP_PATTERN = re.compile(r"^[a-zA-Z0-9._-]{1,128}$")
-TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
-_TAG_SYMBOLS = set("_.:/=+-@ ")
-
-WORKTEAM_ARN_FORM = "arn:aws:sagemaker:<region>:<12 digits>:workteam/<private-crowd|vendor-crowd|public-crowd>/<name>"
-WORKTEAM_ARN_PATTERN = re.compile(
-    r"^arn:aws:sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):workteam/"
-    r"(?P<kind>private-crowd|vendor-crowd|public-crowd)/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"
-)
-KMS_ARN_FORM = "arn:aws:kms:<region>:<12 digits>:key/<key id> or arn:aws:kms:<region>:<12 digits>:alias/<name>"
-KMS_ARN_PATTERN = re.compile(
-    r"^arn:aws:kms:(?P<region>[a-z0-9-]+):\d{12}:(key/[a-zA-Z0-9-]{1,128}|alias/[a-zA-Z0-9/_-]{1,250})$"
-)
-ROLE_ARN_FORM = "arn:aws:iam::<12 digits>:role/<optional/path/>name"
-ROLE_ARN_PATTERN = re.compile(
-    r"^arn:aws:iam::\d{12}:role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$", re.ASCII
-)
-_WORKFORCE_KINDS = {"private": "private-crowd", "vendor": "vendor-crowd", "public": "public-crowd"}
-
-LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
-REQUIRED = object()  # marks a key without a default
-_OFF_MEANS_NULL = {"schedule.expression"}
-
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: dotted path, YAML type, default (or REQUIRED), description."""
-
-    path: str
-    type: str
-    default: Any
-    description: str
-
-
-_JOB_KEYS = (
-    ("label_attribute", "string", REQUIRED,
-     "Key of this job's answer in the output manifest; letters, digits, hyphens; must not end with -metadata."),
-    ("title", "string", REQUIRED, "Task title shown to workers (1-128 characters)."),
-    ("description", "string", REQUIRED, "Task description shown to workers (1-255 characters)."),
-    ("keywords", "list of strings", REQUIRED,
-     "1-5 keywords (letters, digits, single spaces; at most 30 characters each)."),
-    ("instructions_template", "string", REQUIRED,
-     "Worker UI template (Liquid/HTML), relative to the config file's folder; must exist."),
-    ("workers_per_object", "integer", REQUIRED, "Workers who label each image (1-9)."),
-    ("task_time_limit_seconds", "integer", REQUIRED, "Time a worker has for one image (30-28800)."),
-    ("task_availability_lifetime_seconds", "integer", REQUIRED,
-     "Time a task waits for a worker (60-2592000; at most 43200 for the public workforce)."),
-    ("max_concurrent_tasks", "integer", REQUIRED,
-     "Images in front of workers at once (1-5000; above 1000 needs an AWS quota increase)."),
-)
-
-KEYS: tuple[Key, ...] = (
-    Key("pipeline.name", "string", REQUIRED,
-        "State machine name and prefix of every resource the deployer creates (1-40 letters, digits, hyphens; starts with a letter)."),
-    Key("pipeline.region", "string", REQUIRED,
-        "AWS region; one of the 12 regions with Ground Truth's built-in task Lambdas."),
-    Key("pipeline.job_name_prefix", "string", REQUIRED,
-        "Start of every Ground Truth job name (1-24 letters, digits, hyphens)."),
-    Key("pipeline.tags", "mapping of strings", {},
-        "Tags on every resource and labeling job (keys 1-128, values 0-256 characters, no aws: prefix, at most 50)."),
-    Key("storage.bucket", "string", REQUIRED, "S3 bucket holding the raw images and the pipeline's files."),
-    Key("storage.raw_prefix", "string", REQUIRED,
-        "Key prefix of the raw images ('' for the whole bucket); no leading '/'."),
-    Key("storage.work_prefix", "string", REQUIRED,
-        "Key prefix for manifests, job outputs, Athena results and UI assets; no leading '/'."),
-    Key("storage.image_extensions", "list of strings", REQUIRED,
-        "Extensions that make an object an image, matched case-insensitively (e.g. [.jpg, .png])."),
-    Key("storage.kms_key_arn", "string or null", None,
-        "KMS key or alias ARN for everything the pipeline writes; null for SSE-S3."),
-    Key("feature_store.feature_group_name", "string", REQUIRED,
-        "Feature group with one record per image (1-64 letters, digits, '-', '_')."),
-    Key("feature_store.offline_store_prefix", "string", REQUIRED,
-        "Key prefix of the offline store inside storage.bucket; no leading '/'."),
-    Key("feature_store.online_store", "boolean", REQUIRED, "Also keep an online store."),
-    Key("feature_store.athena_workgroup", "string", REQUIRED, "Athena workgroup that reads the offline store."),
-    Key("labels.categories", "list of strings", REQUIRED,
-        "Object classes workers draw boxes for (1-50, unique)."),
-    *(Key(f"labeling.{name}", typ, default, text) for name, typ, default, text in _JOB_KEYS),
-    Key("labeling.max_images_per_run", "integer", 1000,
-        "Images sent to one labeling job (1-100000); the rest is reported as backlog."),
-    *(Key(f"verification.{name}", typ, default, text) for name, typ, default, text in _JOB_KEYS),
-    Key("verification.choices", "list of strings", REQUIRED,
-        "Verdicts workers choose from (at least 2, unique); the first means 'label correct'."),
-    Key("workforce.type", "string", REQUIRED,
-        "private (your workteam), vendor (Marketplace vendor) or public (Mechanical Turk: strangers see the images)."),
-    Key("workforce.workteam_arn", "string or null", None,
-        "Workteam ARN in pipeline.region; may be null only for type public (the region's public crowd)."),
-    Key("workforce.public_task_price_usd", "number or null", None,
-        "Price per task in USD, only and required for type public; one of Ground Truth's allowed prices."),
-    Key("polling.first_interval_seconds", "integer", REQUIRED, "First wait before checking a running job (>= 1)."),
-    Key("polling.growth", "number", REQUIRED, "Factor applied to the wait after each check (1.0-10)."),
-    Key("polling.max_interval_seconds", "integer", REQUIRED,
-        "Largest wait (first_interval_seconds-86400); must keep two 30-day jobs within 60% of the 25,000-event history."),
-    Key("schedule.expression", "string or null", None,
-        "EventBridge Scheduler cron(...), rate(...) or at(...); null or 'off' to run only on demand."),
-    Key("schedule.timezone", "string", "UTC", "IANA time zone of the schedule expression."),
-    Key("observability.log_level", "string", "ERROR",
-        "Step Functions execution log level in CloudWatch Logs: ALL, ERROR, FATAL or OFF (execution data is never logged)."),
-    Key("observability.tracing", "boolean", True, "X-Ray tracing of the state machine and its three Lambda functions."),
-    Key("iam.state_machine_role_arn", "string or null", None, "Existing role for the state machine (null: create)."),
-    Key("iam.lambda_role_arn", "string or null", None, "Existing role for all three Lambda functions (null: create one least-privilege role per function)."),
-    Key("iam.ground_truth_role_arn", "string or null", None, "Existing role for the labeling jobs (null: create)."),
-    Key("iam.feature_store_role_arn", "string or null", None, "Existing role Feature Store uses to write the offline store (null: create)."),
-    Key("iam.scheduler_role_arn", "string or null", None, "Existing role for the schedule (null: create)."),
-)
-_KEYS_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(key.path.split(".")[0] for key in KEYS))
-
-
-def describe_keys() -> list[tuple[str, str, str, str]]:
-    """Every key as (key path, type, default, one-line description), in file order."""
-    rows = []
-    for key in KEYS:
-        default = "required" if key.default is REQUIRED else yaml.safe_dump(
-            key.default, default_flow_style=True).strip().removesuffix("...").strip()
-        rows.append((key.path, key.type, default, key.description))
-    return rows
-
-
-# --------------------------------------------------------------------------
-# Reading the file
-# --------------------------------------------------------------------------
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})", key_node.start_mark)
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found; pass the path of an existing config file (e.g. config.yaml)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder; pass the path of a YAML config file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read ({_one_line(error)}); pass a readable UTF-8 YAML file") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = _one_line(error.problem or error.context or "syntax error")
-        raise ConfigError(f"{path}: {where}: invalid YAML ({problem}); fix the YAML syntax there") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML ({_one_line(error)}); fix the YAML syntax") from None
-
-
-class _Checker:
-    """Raises ConfigError for one file, key path by key path."""
-
-    def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, path: str, wrong: str, accepted: str) -> ConfigError:
-        return ConfigError(_one_line(f"{self.source}: {path}: {wrong}; {accepted}"))
-
-    # -- structure ---------------------------------------------------------
-    def structure(self, document: Any) -> dict[str, Any]:
-        """Check sections, keys and YAML types; return values by dotted key path."""
-        if document is None:
-            raise self.fail("(top level)", "the file is empty", f"expected a mapping with the sections {', '.join(SECTIONS)}")
-        if not isinstance(document, dict):
-            raise self.fail("(top level)", f"is a {_type_name(document)}",
-                            f"expected a mapping with the sections {', '.join(SECTIONS)}")
-        self._known_keys("(top level)", document, SECTIONS)
-        values: dict[str, Any] = {}
-        for section in SECTIONS:
-            if section not in document:
-                raise self.fail(section, "is missing", f"add the section with its keys: {', '.join(self._keys_of(section))}")
-            body = document[section]
-            if body is None and all(_KEYS_BY_PATH[f"{section}.{n}"].default is not REQUIRED for n in self._keys_of(section)):
-                body = {}  # e.g. `iam:` with every key commented out
-            if not isinstance(body, dict):
-                raise self.fail(section, "is empty" if body is None else f"is a {_type_name(body)}", f"expected a mapping with the keys {', '.join(self._keys_of(section))}")
-            self._known_keys(section, body, self._keys_of(section))
-            for name in self._keys_of(section):
-                key = _KEYS_BY_PATH[f"{section}.{name}"]
-                if name not in body:
-                    if key.default is REQUIRED:
-                        raise self.fail(key.path, "is missing", f"add it ({key.type}): {key.description}")
-                    values[key.path] = key.default
-                else:
-                    values[key.path] = self._typed(key, body[name])
-        return values
-
-    @staticmethod
-    def _keys_of(section: str) -> list[str]:
-        return [key.path.split(".", 1)[1] for key in KEYS if key.path.split(".")[0] == section]
-
-    def _known_keys(self, where: str, mapping: dict, allowed: list[str] | tuple[str, ...]) -> None:
-        for name in mapping:
-            if name not in allowed:
-                path = str(name) if where == "(top level)" else f"{where}.{name}"
-                raise self.fail(path, "is not a known key", f"allowed here: {', '.join(allowed)}")
-
-    def _typed(self, key: Key, value: Any) -> Any:
-        kind = key.type
-        if key.path in _OFF_MEANS_NULL and value is False:
-            return None  # YAML 1.1 reads a bare `off` as false
-        if value is None and kind.endswith("or null"):
-            return None
-        base = kind.removesuffix(" or null")
-        accepted = f"expected {kind}"
-        if base == "string":
-            if not isinstance(value, str):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted}; quote it if YAML reads it as another type")
-            return value
-        if base == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted} (a whole number without quotes)")
-            return value
-        if base == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted} (e.g. 2.0)")
-            return float(value)
-        if base == "boolean":
-            if not isinstance(value, bool):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted} (true or false)")
-            return value
-        if base == "list of strings":
-            if not isinstance(value, list):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted}, e.g. [a, b]")
-            for index, item in enumerate(value):
-                if not isinstance(item, str):
-                    raise self.fail(f"{key.path}[{index}]", f"is {_shown(item)} ({_type_name(item)})", "expected a string; quote it")
-            return list(value)
-        if base == "mapping of strings":
-            if value is None:
-                return {}
-            if not isinstance(value, dict):
-                raise self.fail(key.path, f"is {_shown(value)} ({_type_name(value)})", f"{accepted}, e.g. {{owner: ml-platform}}")
-            for name, item in value.items():
-                if not isinstance(name, str):
-                    raise self.fail(f"{key.path}.{name}", f"key is a {_type_name(name)}", "expected a string key; quote it")
-                if not isinstance(item, str):
-                    raise self.fail(f"{key.path}.{name}", f"is {_shown(item)} ({_type_name(item)})", "expected a string value; quote it")
-            return dict(value)
-        raise AssertionError(f"unknown key type {kind!r} for {key.path}")
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(
-        type(value), type(value).__name__)
-
-
-def _shown(value: Any, limit: int = 100) -> str:
-    text = repr(value)
-    if len(text) <= limit or not isinstance(value, str):
-        return text
-    return repr(value[: limit - 20]) + f"... ({len(value)} characters)"
-
-
-# --------------------------------------------------------------------------
-# Value rules
-# --------------------------------------------------------------------------
-def _s3_bucket_problem(name: str) -> str | None:
-    if not 3 <= len(name) <= 63:
-        return f"is {len(name)} characters long"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name):
-        return "must use only lower-case letters, digits, dots and hyphens, and start and end with a letter or digit"
-    if ".." in name:
-        return "must not contain two adjacent dots"
-    try:
-        ipaddress.IPv4Address(name)
-        return "must not be formatted as an IP address"
-    except ValueError:
-        pass
-    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
-        if name.startswith(prefix):
-            return f"must not start with {prefix!r}"
-    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
-        if name.endswith(suffix):
-            return f"must not end with {suffix!r}"
-    return None
-
-
-_BUCKET_RULE = ("use an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens, "
-                "starting and ending with a letter or digit")
-
-
-class _Rules(_Checker):
-    """Checks each value and builds the typed sections."""
-
-    def __init__(self, source: Path, values: dict[str, Any]) -> None:
-        super().__init__(source)
-        self.v = values
-
-    # -- pipeline ----------------------------------------------------------
-    def pipeline(self) -> PipelineSection:
-        name = self.v["pipeline.name"]
-        if not 1 <= len(name) <= PIPELINE_NAME_MAX:
-            raise self.fail("pipeline.name", f"is {len(name)} characters long",
-                            f"use 1-{PIPELINE_NAME_MAX}: it prefixes IAM role and Lambda function names, "
-                            "which allow 64 characters including the pipeline's suffixes")
-        if not PIPELINE_NAME_PATTERN.match(name):
-            raise self.fail("pipeline.name", f"{name!r} cannot name the state machine and prefix IAM role and Lambda function names",
-                            "use letters, digits and single hyphens, starting with a letter and ending with a letter or digit")
-        region = self.v["pipeline.region"]
-        if region not in gt.SUPPORTED_REGIONS:
-            raise self.fail("pipeline.region", f"{region!r} has no Ground Truth built-in task Lambdas",
-                            f"use one of: {', '.join(sorted(gt.SUPPORTED_REGIONS))}")
-        prefix = self.v["pipeline.job_name_prefix"]
-        problem = prefix_problem(prefix)
-        if problem:
-            raise self.fail("pipeline.job_name_prefix", f"{prefix!r} {problem}",
-                            "use 1-24 letters, digits and hyphens, starting and ending with a letter or digit")
-        return PipelineSection(name=name, region=region, job_name_prefix=prefix, tags=self._tags())
-
-    def _tags(self) -> dict[str, str]:
-        tags = self.v["pipeline.tags"]
-        if len(tags) > gt.MAX_TAGS:
-            raise self.fail("pipeline.tags", f"has {len(tags)} tags", f"use at most {gt.MAX_TAGS}")
-        chars = "letters, digits, spaces and _ . : / = + - @"
-        for key, value in tags.items():
-            path = f"pipeline.tags.{key}"
-            if not 1 <= len(key) <= TAG_KEY_MAX:
-                raise self.fail(path, f"the tag key is {len(key)} characters long", f"use 1-{TAG_KEY_MAX}")
-            if not _tag_text_ok(key):
-                raise self.fail(path, f"the tag key {_shown(key)} has characters AWS tags do not allow", f"use {chars}")
-            if key.lower().startswith("aws:"):
-                raise self.fail(path, "tag keys starting with 'aws:' are reserved for AWS", "choose another key")
-            if len(value) > TAG_VALUE_MAX:
-                raise self.fail(path, f"the tag value is {len(value)} characters long", f"use 0-{TAG_VALUE_MAX}")
-            if not _tag_text_ok(value):
-                raise self.fail(path, f"the tag value {_shown(value)} has characters AWS tags do not allow", f"use {chars}")
-        return dict(tags)
-
-    # -- storage -----------------------------------------------------------
-    def storage(self, region: str) -> StorageSection:
-        bucket = self.v["storage.bucket"]
-        problem = _s3_bucket_problem(bucket)
-        if problem:
-            raise self.fail("storage.bucket", f"{bucket!r} {problem}", _BUCKET_RULE)
-        return StorageSection(
-            bucket=bucket,
-            raw_prefix=self.prefix("storage.raw_prefix", may_be_empty=True),
-            work_prefix=self.prefix("storage.work_prefix", may_be_empty=False),
-            image_extensions=self._extensions(),
-            kms_key_arn=self._kms(region),
-        )
-
-    def prefix(self, path: str, *, may_be_empty: bool) -> str:
-        value = self.v[path]
-        accepted = "use a key prefix like 'images/raw/' (no leading '/', no empty segments)"
-        if not value:
-            if may_be_empty:
-                return ""
-            raise self.fail(path, "is empty", accepted)
-        if value.startswith("/"):
-            raise self.fail(path, f"{value!r} starts with '/'", f"{accepted}; S3 keys do not start with '/'")
-        if "//" in value:
-            raise self.fail(path, f"{value!r} contains '//'", accepted)
-        if any(ch in value for ch in "\n\r\t") or value != value.strip():
-            raise self.fail(path, f"{value!r} has surrounding or control whitespace", accepted)
-        if len(value) > 512:
-            raise self.fail(path, f"is {len(value)} characters long", f"{accepted}; at most 512 characters")
-        return value if value.endswith("/") else value + "/"
-
-    def _extensions(self) -> tuple[str, ...]:
-        raw = self.v["storage.image_extensions"]
-        if not raw:
-            raise self.fail("storage.image_extensions", "is empty", "list at least one extension, e.g. [.jpg, .png]")
-        seen: list[str] = []
-        for index, item in enumerate(raw):
-            ext = item.strip().lower()
-            ext = ext if ext.startswith(".") else "." + ext
-            if not IMAGE_EXTENSION_PATTERN.match(ext):
-                raise self.fail(f"storage.image_extensions[{index}]", f"{item!r} is not a file extension",
-                                "use a dot and 1-10 letters or digits, e.g. .jpg")
-            if ext in seen:
-                raise self.fail(f"storage.image_extensions[{index}]", f"{item!r} repeats {ext!r}",
-                                "list each extension once (case and the leading dot do not matter)")
-            seen.append(ext)
-        return tuple(seen)
-
-    def _kms(self, region: str) -> str | None:
-        arn = self.v["storage.kms_key_arn"]
-        if arn is None:
-            return None
-        match = KMS_ARN_PATTERN.match(arn)
-        if not match:
-            raise self.fail("storage.kms_key_arn", f"{_shown(arn)} is not a KMS key or alias ARN", f"use {KMS_ARN_FORM}, or null")
-        if match["region"] != region:
-            raise self.fail("storage.kms_key_arn", f"the key is in {match['region']!r}, not in pipeline.region {region!r}",
-                            "use a key in the pipeline's region (S3 and Ground Truth need it there)")
-        return arn
-
-    # -- feature store and labels ------------------------------------------
-    def feature_store(self) -> FeatureStoreSection:
-        name = self.v["feature_store.feature_group_name"]
-        if not FEATURE_GROUP_PATTERN.match(name):
-            raise self.fail("feature_store.feature_group_name", f"{name!r} breaks the feature group name rule",
-                            "use 1-64 letters and digits, single or repeated '-'/'_' between them (^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$)")
-        workgroup = self.v["feature_store.athena_workgroup"]
-        if not ATHENA_WORKGROUP_PATTERN.match(workgroup):
-            raise self.fail("feature_store.athena_workgroup", f"{workgroup!r} is not a workgroup name",
-                            "use 1-128 letters, digits, '.', '_' or '-'")
-        return FeatureStoreSection(
-            feature_group_name=name,
-            offline_store_prefix=self.prefix("feature_store.offline_store_prefix", may_be_empty=False),
-            online_store=self.v["feature_store.online_store"],
-            athena_workgroup=workgroup,
-        )
-
-    def names(self, path: str, *, minimum: int, maximum: int) -> tuple[str, ...]:
-        """A list of unique, non-empty, trimmed display names (categories, choices)."""
-        items = self.v[path]
-        if not minimum <= len(items) <= maximum:
-            raise self.fail(path, f"has {len(items)} {'entry' if len(items) == 1 else 'entries'}",
-                            f"list {minimum} to {maximum} entries")
-        seen: list[str] = []
-        for index, item in enumerate(items):
-            if not item.strip() or item != item.strip() or "\n" in item:
-                raise self.fail(f"{path}[{index}]", f"{item!r} is empty or has surrounding whitespace", "use a non-empty, trimmed one-line name")
-            if len(item) > LABEL_CATEGORY_MAX_LENGTH:
-                raise self.fail(f"{path}[{index}]", f"is {len(item)} characters long", f"use at most {LABEL_CATEGORY_MAX_LENGTH}")
-            if item in seen:
-                raise self.fail(f"{path}[{index}]", f"{item!r} is listed twice", "list each entry once")
-            seen.append(item)
-        return tuple(seen)
-
-    # -- jobs --------------------------------------------------------------
-    def job_fields(self, section: str, workforce_type: str) -> dict[str, Any]:
-        v = {name: self.v[f"{section}.{name}"] for name, *_ in _JOB_KEYS}
-        attr = v["label_attribute"]
-        attr_rule = ("use 1-127 letters, digits and hyphens, starting and ending with a letter or digit, "
-                     "not ending with '-metadata' and not 'source-ref'")
-        if len(attr) > gt.LABEL_ATTRIBUTE_MAX or not gt.LABEL_ATTRIBUTE_PATTERN.match(attr):
-            raise self.fail(f"{section}.label_attribute", f"{attr!r} breaks Ground Truth's LabelAttributeName rule", attr_rule)
-        if attr.endswith(gt.LABEL_ATTRIBUTE_FORBIDDEN_SUFFIX):
-            raise self.fail(f"{section}.label_attribute", f"{attr!r} ends with '-metadata', which Ground Truth reserves", attr_rule)
-        if attr in ("source-ref", "source"):
-            raise self.fail(f"{section}.label_attribute", f"{attr!r} is the input manifest's own key", attr_rule)
-        self._text(f"{section}.title", v["title"], gt.TASK_TITLE_MAX)
-        self._text(f"{section}.description", v["description"], gt.TASK_DESCRIPTION_MAX)
-        keywords = v["keywords"]
-        if not gt.TASK_KEYWORDS_MIN <= len(keywords) <= gt.TASK_KEYWORDS_MAX:
-            raise self.fail(f"{section}.keywords", f"has {len(keywords)} keywords",
-                            f"list {gt.TASK_KEYWORDS_MIN} to {gt.TASK_KEYWORDS_MAX}")
-        for index, word in enumerate(keywords):
-            if len(word) > gt.TASK_KEYWORD_MAX_LENGTH or not gt.TASK_KEYWORD_PATTERN.match(word):
-                raise self.fail(f"{section}.keywords[{index}]", f"{word!r} is not an allowed keyword",
-                                f"use 1-{gt.TASK_KEYWORD_MAX_LENGTH} letters and digits, words separated by single spaces")
-        template = (self.source.parent / v["instructions_template"]).resolve()
-        if not template.is_file():
-            raise self.fail(f"{section}.instructions_template", f"{v['instructions_template']!r} resolves to {template}, which is not a file",
-                            "give the path of the worker UI template relative to the config file's folder")
-        max_lifetime = gt.TASK_AVAILABILITY_MAX_PUBLIC if workforce_type == "public" else gt.TASK_AVAILABILITY_MAX_PRIVATE
-        lifetime_note = " (12 h: the public workforce's maximum)" if workforce_type == "public" else " (30 days)"
-        self._range(f"{section}.workers_per_object", v["workers_per_object"], gt.WORKERS_PER_OBJECT_MIN, gt.WORKERS_PER_OBJECT_MAX)
-        self._range(f"{section}.task_time_limit_seconds", v["task_time_limit_seconds"], gt.TASK_TIME_LIMIT_MIN,
-                    gt.TASK_TIME_LIMIT_MAX, " (8 h: Ground Truth's maximum for image tasks)")
-        self._range(f"{section}.task_availability_lifetime_seconds", v["task_availability_lifetime_seconds"],
-                    gt.TASK_AVAILABILITY_MIN, max_lifetime, lifetime_note)
-        self._range(f"{section}.max_concurrent_tasks", v["max_concurrent_tasks"], gt.MAX_CONCURRENT_TASKS_MIN, gt.MAX_CONCURRENT_TASKS_MAX)
-        return {**v, "keywords": tuple(keywords), "instructions_template": template}
-
-    def max_images_per_run(self) -> int:
-        value = self.v["labeling.max_images_per_run"]
-        self._range("labeling.max_images_per_run", value, 1, MAX_IMAGES_PER_RUN_MAX)
-        return value
-
-    def _text(self, path: str, text: str, maximum: int) -> None:
-        if not text.strip() or len(text) > maximum:
-            raise self.fail(path, f"is {len(text)} characters long" if text.strip() else "is blank",
-                            f"use 1-{maximum} characters")
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
-            raise self.fail(path, "contains control characters", f"use 1-{maximum} printable characters")
-
-    def _range(self, path: str, value: int | float, low: int | float, high: int | float, note: str = "") -> None:
-        if not low <= value <= high:
-            raise self.fail(path, f"is {value}", f"use {low} to {high}{note}")
-
-    # -- workforce ---------------------------------------------------------
-    def workforce(self, region: str) -> WorkforceSection:
-        kind = self.v["workforce.type"]
-        if kind not in _WORKFORCE_KINDS:
-            raise self.fail("workforce.type", f"{kind!r} is not a workforce type", "use private, vendor or public")
-        price = self.v["workforce.public_task_price_usd"]
-        if kind != "public" and price is not None:
-            raise self.fail("workforce.public_task_price_usd", f"is {price} but workforce.type is {kind}",
-                            "set it to null; a price applies only to the public workforce")
-        if kind == "public":
-            allowed = ", ".join(f"{p:.3f}" for p in gt.ALLOWED_PUBLIC_PRICES_USD)
-            if price is None:
-                raise self.fail("workforce.public_task_price_usd", "is missing; the public workforce needs a price per task",
-                                f"use one of (USD): {allowed}")
-            if not gt.is_allowed_public_price(price):
-                near = " or ".join(f"{p:.3f}" for p in gt.nearest_public_prices(price))
-                raise self.fail("workforce.public_task_price_usd", f"{price} USD is not an allowed price",
-                                f"nearest allowed: {near}; all allowed (USD): {allowed}")
-        arn = self.v["workforce.workteam_arn"]
-        if arn is None:
-            if kind != "public":
-                raise self.fail("workforce.workteam_arn", f"is missing; a {kind} workforce needs its workteam", f"use {WORKTEAM_ARN_FORM}")
-            arn = gt.public_workteam_arn(region)
-        match = WORKTEAM_ARN_PATTERN.match(arn)
-        if not match:
-            raise self.fail("workforce.workteam_arn", f"{_shown(arn)} is not a workteam ARN", f"use {WORKTEAM_ARN_FORM}")
-        if match["region"] != region:
-            raise self.fail("workforce.workteam_arn", f"the workteam is in {match['region']!r}, not in pipeline.region {region!r}",
-                            "use a workteam in the pipeline's region")
-        if match["kind"] != _WORKFORCE_KINDS[kind]:
-            raise self.fail("workforce.workteam_arn", f"is a {match['kind']} workteam but workforce.type is {kind}",
-                            f"use a workteam/{_WORKFORCE_KINDS[kind]}/... ARN or change workforce.type")
-        if kind == "public" and arn != gt.public_workteam_arn(region):
-            raise self.fail("workforce.workteam_arn", f"{_shown(arn)} is not the public workforce",
-                            f"use {gt.public_workteam_arn(region)} or null")
-        return WorkforceSection(type=kind, workteam_arn=arn, public_task_price_usd=price)
-
-    # -- polling -----------------------------------------------------------
-    def polling(self) -> PollingSection:
-        first = self.v["polling.first_interval_seconds"]
-        growth = self.v["polling.growth"]
-        cap = self.v["polling.max_interval_seconds"]
-        self._range("polling.first_interval_seconds", first, POLL_FIRST_MIN, POLL_MAX_INTERVAL_MAX)
-        self._range("polling.growth", growth, POLL_GROWTH_MIN, POLL_GROWTH_MAX)
-        if not first <= cap <= POLL_MAX_INTERVAL_MAX:
-            raise self.fail("polling.max_interval_seconds", f"is {cap}",
-                            f"use polling.first_interval_seconds ({first}) to {POLL_MAX_INTERVAL_MAX}")
-        settings = PollingSection(first_interval_seconds=first, growth=growth, max_interval_seconds=cap)
-        try:
-            poll.wait_schedule(settings)
-        except ValueError:
-            raise self.fail("polling.growth", f"{growth} needs more than {poll.MAX_WAIT_STEPS} waits to grow from {first}s to {cap}s",
-                            "use a larger growth, a larger first interval or a smaller max interval") from None
-        budget = math.floor(HISTORY_BUDGET_SHARE * poll.EXECUTION_HISTORY_LIMIT)
-        per_job = poll.events_for(gt.JOB_MAX_DURATION_SECONDS, settings)
-        if HISTORY_BUDGET_JOBS * per_job > budget:
-            minimum = poll.min_max_interval(settings, gt.JOB_MAX_DURATION_SECONDS, HISTORY_BUDGET_JOBS, budget)
-            fix = (f"raise it to at least {minimum}" if minimum is not None and minimum <= POLL_MAX_INTERVAL_MAX
-                   else "raise first_interval_seconds or growth")
-            raise self.fail("polling.max_interval_seconds",
-                            f"{cap} makes two 30-day Ground Truth jobs cost {HISTORY_BUDGET_JOBS * per_job} history events, "
-                            f"over {budget} ({HISTORY_BUDGET_SHARE:.0%} of the {poll.EXECUTION_HISTORY_LIMIT} limit)", fix)
-        return settings
-
-    # -- schedule and iam --------------------------------------------------
-    def schedule(self) -> ScheduleSection:
-        timezone = self.v["schedule.timezone"]
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("schedule.timezone", f"{timezone!r} is not a known time zone",
-                            "use an IANA name such as UTC or Europe/Berlin") from None
-        expression = self.v["schedule.expression"]
-        if expression is None or expression.strip().lower() == "off":
-            return ScheduleSection(expression=None, timezone=timezone)
-        problem = schedule_expression_problem(expression)
-        if problem:
-            raise self.fail("schedule.expression", f"{_shown(expression)} {problem}", _SCHEDULE_FORMS)
-        return ScheduleSection(expression=expression, timezone=timezone)
-
-    def observability(self) -> ObservabilitySection:
-        level = self.v["observability.log_level"]
-        if level not in LOG_LEVELS:
-            raise self.fail("observability.log_level", f"{_shown(level)} is not a log level", f"use one of {', '.join(LOG_LEVELS)}")
-        return ObservabilitySection(log_level=level, tracing=self.v["observability.tracing"])
-
-    def iam(self) -> IamSection:
-        roles = {}
-        for name in ("state_machine_role_arn", "lambda_role_arn", "ground_truth_role_arn", "feature_store_role_arn", "scheduler_role_arn"):
-            arn = self.v[f"iam.{name}"]
-            if arn is not None and not ROLE_ARN_PATTERN.match(arn):
-                raise self.fail(f"iam.{name}", f"{_shown(arn)} is not an IAM role ARN", f"use {ROLE_ARN_FORM}, or null to create the role")
-            roles[name] = arn
-        return IamSection(**roles)
-
-
-def _tag_text_ok(text: str) -> bool:
-    return all(ch.isalnum() or ch in _TAG_SYMBOLS for ch in text)
-
-
-# --------------------------------------------------------------------------
-# Schedule expressions (EventBridge Scheduler)
-# --------------------------------------------------------------------------
-_SCHEDULE_FORMS = ("use cron(minutes hours day-of-month month day-of-week year) with '?' in exactly one of "
-                   "day-of-month/day-of-week, rate(N minute|minutes|hour|hours|day|days), "
-                   "at(yyyy-mm-ddThh:mm:ss), or null/off")
-_MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
-_DAYS = "SUN MON TUE WED THU FRI SAT".split()
-# (name, low, high, names) in cron field order
-_CRON_FIELDS = (
-    ("minutes", 0, 59, None),
-    ("hours", 0, 23, None),
-    ("day-of-month", 1, 31, None),
-    ("month", 1, 12, _MONTHS),
-    ("day-of-week", 1, 7, _DAYS),
-    ("year", 1970, 2199, None),
-)
-
-
-def _cron_value(text: str, low: int, high: int, names: list[str] | None) -> int | None:
-    if names and text.upper() in names:
-        return names.index(text.upper()) + 1
-    if text.isdigit() and low <= int(text) <= high:
-        return int(text)
-    return None
-
-
-def _cron_field_problem(text: str, index: int) -> str | None:
-    name, low, high, names = _CRON_FIELDS[index]
-    span = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
-    bad = f"has {name} field {text!r}; allowed values {span} with , - * /"
-    if text == "?":
-        return None if name in ("day-of-month", "day-of-week") else f"uses '?' in the {name} field"
-    for item in text.split(","):
-        if name == "day-of-month" and (item in ("L", "LW") or re.fullmatch(r"\d{1,2}W", item)):
-            if item.endswith("W") and item != "LW" and _cron_value(item[:-1], low, high, None) is None:
-                return bad
-            continue
-        if name == "day-of-week" and (item == "L" or re.fullmatch(r"\w{1,3}(L|#[1-5])", item)):
-            base = re.sub(r"(L|#[1-5])$", "", item)
-            if _cron_value(base, low, high, names) is None:
-                return bad
-            continue
-        base, _, step = item.partition("/")
-        if step and (not step.isdigit() or int(step) < 1):
-            return bad
-        if base == "*":
-            continue
-        start, dash, end = base.partition("-")
-        if _cron_value(start, low, high, names) is None:
-            return bad
-        if dash and _cron_value(end, low, high, names) is None:
-            return bad
-    return None
-
-
-def schedule_expression_problem(expression: str) -> str | None:
-    """Why ``expression`` is not a valid EventBridge Scheduler expression, or None."""
-    match = re.fullmatch(r"(cron|rate|at)\((.*)\)", expression.strip())
-    if not match:
-        return "is not a cron(...), rate(...) or at(...) expression"
-    kind, body = match.groups()
-    if kind == "rate":
-        rate = re.fullmatch(r"(\d+) (minute|minutes|hour|hours|day|days)", body.strip())
-        if not rate or int(rate[1]) < 1:
-            return "is not 'rate(N unit)' with a positive whole N and unit minute(s), hour(s) or day(s)"
-        number, unit = int(rate[1]), rate[2]
-        if (number == 1) != (not unit.endswith("s")):
-            return f"must use the {'singular' if number == 1 else 'plural'} unit for {number}"
-        return None
-    if kind == "at":
-        try:
-            datetime.strptime(body, "%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            return "is not at(yyyy-mm-ddThh:mm:ss)"
-        return None
-    fields = body.split()
-    if len(fields) != 6:
-        return f"has {len(fields)} cron fields, not 6"
-    for index, text in enumerate(fields):
-        problem = _cron_field_problem(text, index)
-        if problem:
-            return problem
-    if (fields[2] == "?") == (fields[4] == "?"):
-        return "must have '?' in exactly one of day-of-month and day-of-week"
-    return None
+    source: Path = Field(exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _source_from_context(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and info.context and "source" in info.context:
+            if "source" in data:
+                raise problem("is not a known key", f"allowed here: {', '.join(SECTIONS)}", "source")
+            return {**data, "source": info.context["source"]}
+        return data
+
+    @field_validator("storage")
+    @classmethod
+    def _key_in_the_region(cls, storage: StorageSection, info: ValidationInfo) -> StorageSection:
+        region = info.data["pipeline"].region if "pipeline" in info.data else None
+        key_region = arn.kms_key_region(storage.kms_key_arn) if storage.kms_key_arn else None
+        if region and key_region and key_region != region:
+            raise problem(f"the key is in {key_region!r}, not in pipeline.region {region!r}",
+                          "use a key in the pipeline's region (S3 and Ground Truth need it there)", "kms_key_arn")
+        return storage
+
+    @field_validator("workforce")
+    @classmethod
+    def _team_in_the_region(cls, workforce: WorkforceSection, info: ValidationInfo) -> WorkforceSection:
+        if "pipeline" not in info.data:
+            return workforce
+        region = info.data["pipeline"].region
+        public = gt.public_workteam_arn(region)
+        if workforce.workteam_arn is None:  # only the public workforce may leave it out
+            return workforce.model_copy(update={"workteam_arn": public})
+        team = arn.workteam(workforce.workteam_arn)
+        if team and team["region"] != region:
+            raise problem(f"the workteam is in {team['region']!r}, not in pipeline.region {region!r}",
+                          "use a workteam in the pipeline's region", "workteam_arn")
+        if workforce.type == "public" and workforce.workteam_arn != public:
+            raise problem(f"{shown(workforce.workteam_arn)} is not the public workforce", f"use {public} or null",
+                          "workteam_arn")
+        return workforce
+
+    @model_validator(mode="after")
+    def _jobs_fit_the_workforce(self) -> PipelineConfig:
+        if self.verification.label_attribute == self.labeling.label_attribute:
+            raise problem(f"{self.verification.label_attribute!r} equals labeling.label_attribute",
+                          "use a different name: Ground Truth requires a verification job to write a new attribute",
+                          "verification", "label_attribute")
+        if self.workforce.type == "public":
+            low, _ = range_of(JobSection.model_fields["task_availability_lifetime_seconds"])
+            for section in ("labeling", "verification"):
+                lifetime = getattr(self, section).task_availability_lifetime_seconds
+                if lifetime > gt.TASK_AVAILABILITY_MAX_PUBLIC:
+                    raise problem(f"is {lifetime}",
+                                  f"use {low} to {gt.TASK_AVAILABILITY_MAX_PUBLIC} (12 h: the public workforce's maximum)",
+                                  section, "task_availability_lifetime_seconds")
+        return self
+
+
+SECTIONS: tuple[str, ...] = tuple(name for name, field in PipelineConfig.model_fields.items() if not field.exclude)
 
 
 # --------------------------------------------------------------------------
@@ -844,56 +564,35 @@ def load_config(path: str | Path = "config.yaml", region: str | None = None) -> 
     so every region-dependent rule is checked against it.
     """
     source = Path(path)
-    document = _read_yaml(source)
+    document = read_yaml(source)
     if region is not None and isinstance(document, dict) and isinstance(document.get("pipeline"), dict):
         document["pipeline"]["region"] = region
-    values = _Checker(source).structure(document)
-    rules = _Rules(source, values)
-    pipeline = rules.pipeline()
-    storage = rules.storage(pipeline.region)
-    feature_store = rules.feature_store()
-    labels = LabelsSection(categories=rules.names("labels.categories", minimum=1, maximum=gt.BOUNDING_BOX_MAX_CATEGORIES))
-    workforce = rules.workforce(pipeline.region)
-    labeling = LabelingSection(
-        **rules.job_fields("labeling", workforce.type),
-        max_images_per_run=rules.max_images_per_run(),
-    )
-    verification = VerificationSection(
-        **rules.job_fields("verification", workforce.type),
-        choices=rules.names("verification.choices", minimum=VERIFICATION_MIN_CHOICES, maximum=gt.BOUNDING_BOX_MAX_CATEGORIES),
-    )
-    if labeling.label_attribute == verification.label_attribute:
-        raise rules.fail("verification.label_attribute", f"{verification.label_attribute!r} equals labeling.label_attribute",
-                         "use a different name: Ground Truth requires a verification job to write a new attribute")
-    return PipelineConfig(
-        pipeline=pipeline,
-        storage=storage,
-        feature_store=feature_store,
-        labels=labels,
-        labeling=labeling,
-        verification=verification,
-        workforce=workforce,
-        polling=rules.polling(),
-        schedule=rules.schedule(),
-        observability=rules.observability(),
-        iam=rules.iam(),
-        source=source.resolve(),
-    )
+    try:
+        return PipelineConfig.model_validate(
+            document, context={"source": source.resolve(), "folder": source.parent})
+    except ValidationError as error:
+        raise ConfigError(first_error(error, source, PipelineConfig)) from None
+
+
+def describe_keys() -> list[tuple[str, str, str, str]]:
+    """Every key as (key path, YAML type, default, one-line description), in file order."""
+    return describe_fields(PipelineConfig)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def replace(model: _Model, **changes: Any) -> _Model:
+    """A copy of a config (section) with some keys changed, like ``dataclasses.replace``.
+
+    Not validated again: for tests and for moving a checked config elsewhere.
+    """
+    unknown = set(changes) - set(type(model).model_fields)
+    if unknown:
+        raise TypeError(f"{type(model).__name__} has no key {', '.join(sorted(unknown))}")
+    return model.model_copy(update=changes)
 
 
 def config_to_dict(cfg: PipelineConfig) -> dict[str, Any]:
     """The validated config as plain YAML-ready data (paths as strings, tuples as lists)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Path):
-            return str(value)
-        if isinstance(value, tuple):
-            return [plain(item) for item in value]
-        if isinstance(value, dict):
-            return {key: plain(item) for key, item in value.items()}
-        return value
-
-    return {
-        section: {name: plain(getattr(getattr(cfg, section), name)) for name in _Checker._keys_of(section)}
-        for section in SECTIONS
-    } | {"source": str(cfg.source)}
+    return cfg.model_dump(mode="json") | {"source": str(cfg.source)}

@@ -23,14 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stepfunctions.steps import Catch, Choice, ChoiceRule, Graph, Pass, Retry, Succeed, Wait
-from stepfunctions.steps.states import State
-
 from steps import contract
 from workflow import job_requests
 from workflow.config import PipelineConfig
 from workflow.polling import wait_schedule
 from workflow.resources import ResourceArns, athena_output_uri
+from workflow.sdk import Catch, Choice, ChoiceRule, Graph, Pass, Retry, State, Succeed, Wait
 from workflow.sdk_ext import Fail, LambdaStep, Task, Workflow
 
 CREATE_LABELING_JOB_RESOURCE = "arn:aws:states:::sagemaker:createLabelingJob"
@@ -343,14 +341,14 @@ def _summary(state_id: str = "Summarize", *, labeled: bool = True) -> Pass:
     """The execution's output: the same keys whether or not anything was labeled."""
     check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
     if labeled:
-        update = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
+        update: dict[str, Any] = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
         update["left_out.$"] = "$.verification_input.left_out"
-        jobs = {
+        jobs: dict[str, Any] = {
             "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
             "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
         }
     else:
-        update = {name: 0 for name in (*SUMMARY_UPDATE_FIELDS, "left_out")}
+        update = dict.fromkeys((*SUMMARY_UPDATE_FIELDS, "left_out"), 0)
         jobs = {"labeling_job_name": None, "verification_job_name": None}
     return Pass(state_id, parameters={**check, **update, "run_id.$": "$.check.run_id", **jobs}, result_path="$")
 

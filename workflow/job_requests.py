@@ -14,8 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from steps import naming
-from steps.filter_labeled_objects import VERIFICATION_INPUT_NAME
+from steps import layout, naming
 from workflow import ground_truth
 from workflow.config import JobSection, PipelineConfig
 from workflow.resources import ResourceArns, asset_uri
@@ -216,13 +215,14 @@ def example_values(cfg: PipelineConfig, arns: ResourceArns, execution_name: str 
     execution_arn = f"arn:aws:states:{arns.region}:{arns.account_id}:execution:{cfg.pipeline.name}:{execution_name}"
     run = naming.run_id(cfg.pipeline.job_name_prefix, execution_arn, "2026-01-01T06:00:00.000Z", execution_name)
     labeling_name, verification_name = naming.job_names(run)
-    run_uri = f"s3://{cfg.storage.bucket}/{naming.run_prefix(cfg.storage.work_prefix, run)}"
+    work, s3 = cfg.storage.work_prefix, f"s3://{cfg.storage.bucket}/"
+    labeling_output = layout.labeling_output_prefix(work, run)
     return {
         LABELING_JOB_NAME_PATH: labeling_name,
         VERIFICATION_JOB_NAME_PATH: verification_name,
-        INPUT_MANIFEST_PATH: f"{run_uri}input.manifest",
-        LABELING_OUTPUT_PATH: f"{run_uri}labeling/",
-        VERIFICATION_OUTPUT_PATH: f"{run_uri}verification/",
-        LABELED_MANIFEST_PATH: f"{run_uri}labeling/{labeling_name}/manifests/output/output.manifest",
-        VERIFICATION_INPUT_PATH: f"{run_uri}{VERIFICATION_INPUT_NAME}",
+        INPUT_MANIFEST_PATH: s3 + layout.input_manifest_key(work, run),
+        LABELING_OUTPUT_PATH: s3 + labeling_output,
+        VERIFICATION_OUTPUT_PATH: s3 + layout.verification_output_prefix(work, run),
+        LABELED_MANIFEST_PATH: s3 + layout.output_manifest_key(labeling_output, labeling_name),
+        VERIFICATION_INPUT_PATH: s3 + layout.verification_input_key(work, run),
     }

@@ -35,11 +35,19 @@ MAX_WAIT_STEPS = 64
 
 
 class PollingSettings(Protocol):
-    """What polling needs from the config (``workflow.config.PollingSection``)."""
+    """What polling needs from the config (``workflow.config.PollingSection``, which is frozen).
 
-    first_interval_seconds: int
-    growth: float
-    max_interval_seconds: int
+    Read-only members, so immutable settings (a frozen model or dataclass) satisfy it.
+    """
+
+    @property
+    def first_interval_seconds(self) -> int: ...
+
+    @property
+    def growth(self) -> float: ...
+
+    @property
+    def max_interval_seconds(self) -> int: ...
 
 
 def _round_half_up(value: float) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workflow.config import PipelineConfig
+from steps import layout
+from workflow.config import PipelineConfig, replace
 
 PLACEHOLDER_ACCOUNT_ID = "000000000000"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -64,15 +65,14 @@ def schedule_name(cfg: PipelineConfig) -> str:
 
 def work_prefix(cfg: PipelineConfig) -> str:
     """The work prefix, ending with "/" (or empty)."""
-    prefix = cfg.storage.work_prefix
-    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    return layout.base(cfg.storage.work_prefix)
 
 
 def asset_key(cfg: PipelineConfig, asset: str) -> str:
     """S3 key of one UI asset (template or category file) under ``<work_prefix>assets/``."""
     if asset not in ASSET_NAMES:
         raise ValueError(f"unknown asset {asset!r}; known: {', '.join(ASSET_NAMES)}")
-    return f"{work_prefix(cfg)}assets/{asset}"
+    return layout.asset_key(cfg.storage.work_prefix, asset)
 
 
 def asset_uri(cfg: PipelineConfig, asset: str) -> str:
@@ -82,7 +82,7 @@ def asset_uri(cfg: PipelineConfig, asset: str) -> str:
 
 def athena_output_uri(cfg: PipelineConfig) -> str:
     """Where Athena writes query results: ``s3://<bucket>/<work_prefix>athena/``."""
-    return f"s3://{cfg.storage.bucket}/{work_prefix(cfg)}athena/"
+    return f"s3://{cfg.storage.bucket}/{layout.athena_prefix(cfg.storage.work_prefix)}"
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,31 @@ class ResourceArns:
     def placeholder(cls, cfg: PipelineConfig) -> ResourceArns:
         """ARNs in the placeholder account 000000000000, for the dry run."""
         return cls.for_account(cfg, PLACEHOLDER_ACCOUNT_ID)
+
+
+_ACCOUNT_IN_ARN = re.compile(r"^(arn:aws:[a-z-]+:[a-z0-9-]*:)(\d{12})(:.*)$")
+
+
+def in_account(cfg: PipelineConfig, account_id: str) -> tuple[PipelineConfig, list[str]]:
+    """The config with account-specific ARNs moved into the sandbox's account.
+
+    A private workteam belongs to one account; the sandbox is another account,
+    so ``arn:...:111122223333:workteam/...`` becomes ``arn:...:<sandbox>:workteam/...``.
+    Returns the new config and one note per ARN moved.
+    """
+    notes = []
+
+    def move(arn: str | None, what: str) -> str | None:
+        match = _ACCOUNT_IN_ARN.match(arn or "")
+        if not match or match.group(2) == account_id:
+            return arn
+        moved = f"{match.group(1)}{account_id}{match.group(3)}"
+        notes.append(f"{what}: {arn} -> {moved}")
+        return moved
+
+    workforce = cfg.workforce
+    if workforce.type != "public":
+        workforce = replace(workforce, workteam_arn=move(workforce.workteam_arn, "workteam"))
+    storage = replace(cfg.storage, kms_key_arn=move(cfg.storage.kms_key_arn, "kms key"))
+    iam = replace(cfg.iam, **{name: move(getattr(cfg.iam, name), f"iam.{name}") for name in type(cfg.iam).model_fields})
+    return replace(cfg, workforce=workforce, storage=storage, iam=iam), notes

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from stepfunctions.steps import states as sdk_states
-from stepfunctions.steps.compute import LambdaStep as SdkLambdaStep
-from stepfunctions.workflow import Workflow as SdkWorkflow
+from workflow.sdk import LambdaStep as SdkLambdaStep
+from workflow.sdk import Workflow as SdkWorkflow
+from workflow.sdk import states as sdk_states
 
 LAMBDA_INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke"
 
@@ -67,7 +67,7 @@ class Fail(sdk_states.Fail):
         if error_path is not None and kwargs.get("error") is not None:
             raise ValueError(f"Fail state {state_id!r}: give error or error_path, not both")
         for name, path in (("cause_path", cause_path), ("error_path", error_path)):
-            if path is not None and not (path.startswith("$") or path.startswith("States.")):
+            if path is not None and not path.startswith(("$", "States.")):
                 raise ValueError(
                     f"Fail state {state_id!r}: {name} {path!r} must be a path ($...) or an intrinsic (States....)"
                 )

@@ -29,7 +29,7 @@ def operation_for(method: str, path: str) -> str | None:
         return "BatchGetRecord"
     if _GROUP_PATH.match(path):
         return {"PUT": "PutRecord", "GET": "GetRecord", "DELETE": "DeleteRecord"}.get(method)
-    if path.startswith("/FeatureGroup/") and (path.endswith("/ListRecords") or path.endswith("/Record")):
+    if path.startswith("/FeatureGroup/") and path.endswith(("/ListRecords", "/Record")):
         return "ListRecords" if path.endswith("/ListRecords") else "UpdateRecord"
     return None
 

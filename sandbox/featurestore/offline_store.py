@@ -127,7 +127,7 @@ class OfflineStore:
             return []
         database, table, _ = self._tables[feature_group_name]
         columns, rows = self.query(f'SELECT * FROM "{database}"."{table}" ORDER BY rowid')
-        return [dict(zip(columns, row)) for row in rows]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def query(self, sql: str, read_only: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one SQL statement; sqlite3.Error propagates for the caller to report.

@@ -7,8 +7,9 @@ sent to; answers are plain dicts or a raised ``FeatureStoreError``. The wire for
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.clock import SandboxClock
 from sandbox.faults import UNPROCESSED, FaultPlan, InjectedFault
@@ -37,7 +38,7 @@ class FeatureStoreRuntime:
         self._faults = faults
         self.offline = offline
         self._lock = threading.Lock()
-        self._online: dict[str, dict[str, tuple[datetime, dict[str, Any]]]] = {}  # group ARN -> id -> newest
+        self._online: dict[str, dict[str, tuple[datetime, list[dict[str, Any]]]]] = {}  # group ARN -> id -> newest
 
     def put_record(self, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         """PutRecord: validate and write one record."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
@@ -48,7 +48,7 @@ def parse_event_time(value: str) -> datetime:
     if _ISO_EVENT_TIME.match(value):
         fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in value else "%Y-%m-%dT%H:%M:%SZ"
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
         except ValueError as error:
             raise validation_error(f"Invalid EventTime '{value}': {error}") from error
     try:
@@ -56,7 +56,7 @@ def parse_event_time(value: str) -> datetime:
     except ValueError:
         seconds = math.nan
     if math.isfinite(seconds) and seconds >= 0 and not value.strip().lower().startswith(("nan", "inf")):
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     raise validation_error(
         f"Invalid EventTime '{value}': use ISO 8601 yyyy-MM-dd'T'HH:mm:ssZ or yyyy-MM-dd'T'HH:mm:ss.SSSZ "
         "(UTC), or Fractional seconds since the epoch"
@@ -126,6 +126,8 @@ def check_shape(operation: str, params: dict[str, Any]) -> None:
     if _SERVICE_MODEL is None:
         _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker-featurestore-runtime")
     shape = _SERVICE_MODEL.operation_model(operation).input_shape
+    if shape is None:  # the operation takes no input
+        return
     try:
         validate_parameters(params, shape)
     except ParamValidationError as error:

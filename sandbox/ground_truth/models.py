@@ -14,15 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.ground_truth.errors import ResourceInUseException, ResourceNotFound, ValidationError
 from sandbox.ground_truth.s3io import S3AccessDenied, S3Store
-from sandbox.iam.ground_truth import output_failure_reason
 from sandbox.ground_truth.simulation import FAILED, LABELED, ObjectResult, output_line, plan_job
 from sandbox.ground_truth.validation import JobSpec, validate_create_request
+from sandbox.iam.ground_truth import output_failure_reason
 from sandbox.workforce import WorkforceProfile
 
 INITIALIZING, IN_PROGRESS, COMPLETED = "Initializing", "InProgress", "Completed"
@@ -116,7 +117,7 @@ class LabelingJob:
         """The output manifest (JSON Lines) in Ground Truth's format."""
         lines = (
             json.dumps(output_line(self.spec, line, result, self.object_done_at(i)), ensure_ascii=False)
-            for i, (line, result) in enumerate(zip(self.spec.lines, self.plan))
+            for i, (line, result) in enumerate(zip(self.spec.lines, self.plan, strict=True))
         )
         return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -144,7 +145,7 @@ class LabelingJob:
     def summary(self, now: datetime) -> dict[str, Any]:
         full = self.describe(now)
         human = self.request["HumanTaskConfig"]
-        summary = {key: full[key] for key in (
+        summary: dict[str, Any] = {key: full[key] for key in (
             "LabelingJobName", "LabelingJobArn", "CreationTime", "LastModifiedTime", "LabelingJobStatus",
             "LabelCounters", "FailureReason", "LabelingJobOutput", "InputConfig",
         ) if key in full}

@@ -13,30 +13,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
+from sandbox import registry
 from sandbox.ground_truth import render
 from sandbox.ground_truth.errors import ValidationError
-from sandbox.ground_truth.service import GroundTruthService
+from sandbox.ground_truth.models import GroundTruthBackend
 from sandbox.ground_truth.shape import check_request
 
 DEFAULT_MAX_RESULTS = 10
-_STATE: dict[str, GroundTruthService] = {}
 
 
-def set_service(service: GroundTruthService | None) -> None:
-    """Make ``service`` the one the SageMaker actions use (None: no Ground Truth)."""
-    if service is None:
-        _STATE.pop("service", None)
-    else:
-        _STATE["service"] = service
-
-
-def _backend(response: Any):
-    service = _STATE.get("service")
+def _backend(response: Any) -> GroundTruthBackend:
+    service = registry.ground_truth()  # the one installed (sandbox.ground_truth.install)
     if service is None:
         raise ValidationError("Ground Truth is not installed in this sandbox")
     return service.backend(response.current_account, response.region)
@@ -117,7 +109,7 @@ def _check_role(response: Any, role_arn: str) -> None:
 
 def _utc(moment: datetime) -> datetime:
     """Parsed request timestamps are naive UTC; job times are aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _matches(summary: dict[str, Any], params: dict[str, Any]) -> bool:

@@ -50,7 +50,7 @@ class S3Store:
         self.session = session
 
     @classmethod
-    def for_labeling_job(cls, account_id: str, region: str, request: dict[str, Any]) -> "S3Store":
+    def for_labeling_job(cls, account_id: str, region: str, request: dict[str, Any]) -> S3Store:
         """The store a labeling job uses: its RoleArn, assumed by sagemaker.amazonaws.com (raises
         the ValidationException AWS gives when the role cannot be assumed; see sandbox.iam.ground_truth)."""
         from sandbox.iam import ground_truth, trust
@@ -75,10 +75,11 @@ class S3Store:
         if obj is None:
             self._check_missing_key(bucket, uri)
             raise S3ObjectMissing(f"object {uri!r} does not exist")
-        if getattr(obj, "encryption", None) == "aws:kms" and getattr(obj, "kms_key_id", None):
+        obj_key_id = getattr(obj, "kms_key_id", None)
+        if getattr(obj, "encryption", None) == "aws:kms" and obj_key_id:
             # Reading an SSE-KMS object needs kms:Decrypt on its key (S3 User Guide, "Using
             # server-side encryption with AWS KMS keys (SSE-KMS)", UsingKMSEncryption).
-            self._check("kms:Decrypt", self._key_arn(obj.kms_key_id), uri)
+            self._check("kms:Decrypt", self._key_arn(obj_key_id), uri)
         return bytes(obj.value)
 
     def bucket_exists(self, bucket: str) -> bool:
@@ -95,8 +96,8 @@ class S3Store:
         if kms_key_id:
             # Writing with SSE-KMS needs kms:GenerateDataKey on the key (UsingKMSEncryption).
             self._check("kms:GenerateDataKey", self._key_arn(kms_key_id), uri)
-        extra = {"encryption": "aws:kms", "kms_key_id": kms_key_id} if kms_key_id else {}
-        self._backend.put_object(bucket, key, body, **extra)
+        self._backend.put_object(bucket, key, body, encryption="aws:kms" if kms_key_id else None,
+                                 kms_key_id=kms_key_id or None)
 
     # -- the role's permissions ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import botocore.session
 from botocore.exceptions import ParamValidationError
-from botocore.model import OperationModel, Shape
+from botocore.model import ListShape, OperationModel, Shape, StringShape, StructureShape
 from botocore.validate import validate_parameters
 
 from sandbox.ground_truth.errors import ValidationError
@@ -31,6 +31,8 @@ def operation_model(name: str) -> OperationModel:
 def check_request(operation: str, params: dict[str, Any]) -> None:
     """Raise ValidationError (ValidationException) if ``params`` break the operation's input shape."""
     shape = operation_model(operation).input_shape
+    if shape is None:  # the operation takes no input
+        return
     try:
         validate_parameters(params, shape)
     except ParamValidationError as error:
@@ -48,7 +50,7 @@ def _member_path(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(pattern: str) -> re.Pattern[str] | None:
     if r"\p{" in pattern:  # Java Unicode classes: not expressible in Python's re
         return None
@@ -61,12 +63,12 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 def _walk(value: Any, shape: Shape, path: str, problems: list[str]) -> None:
     meta = shape.metadata
     kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
+    if kind == "structure" and isinstance(shape, StructureShape) and isinstance(value, dict):
         for name, member_value in value.items():
             if name in shape.members:
                 _walk(member_value, shape.members[name], _member_path(path, name), problems)
         return
-    if kind == "list" and isinstance(value, list):
+    if kind == "list" and isinstance(shape, ListShape) and isinstance(value, list):
         _check_range(len(value), meta, path, value, problems, "length")
         for i, item in enumerate(value):
             _walk(item, shape.member, f"{path}.{i + 1}.member", problems)
@@ -80,7 +82,7 @@ def _walk(value: Any, shape: Shape, path: str, problems: list[str]) -> None:
                 f"Value '{value}' at '{path}' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {pattern}"
             )
-        if shape.enum and value not in shape.enum:
+        if isinstance(shape, StringShape) and shape.enum and value not in shape.enum:
             problems.append(
                 f"Value '{value}' at '{path}' failed to satisfy constraint: "
                 f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"

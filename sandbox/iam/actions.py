@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from sandbox import registry
 from sandbox.iam.requests import Call
 
 
@@ -127,11 +128,9 @@ def _workgroup(call: Call) -> str:
 
 def _query_workgroup(call: Call) -> str:
     """The workgroup of the query a call names (Athena authorizes query calls on it)."""
-    from sandbox import moto_patches
-
     workgroup = "primary"
     try:
-        workgroup = moto_patches.active().athena.get_query_execution(
+        workgroup = registry.active().athena.get_query_execution(
             str(call.params.get("QueryExecutionId", ""))).get("WorkGroup") or "primary"
     except Exception:  # an unknown query id: Athena's own error follows
         pass
@@ -207,7 +206,7 @@ ROWS: dict[tuple[str, str], Rule] = {
     # AWS Lambda ("Actions, resources, and condition keys for AWS Lambda")
     ("lambda", "Invoke"): row("lambda:InvokeFunction", lambda call: _qualified(arn("lambda", "function:{FunctionName}")(call), call)),
     # Amazon SageMaker labeling jobs (made by Step Functions as the state machine's role, see
-    # sandbox.iam.stepfunctions): the labeling-job ARN carries the name lower-cased.
+    # sandbox.patches.stepfunctions_role): the labeling-job ARN carries the name lower-cased.
     ("sagemaker", "CreateLabelingJob"): rows(
         row("sagemaker:CreateLabelingJob", _sagemaker_name("labeling-job", "LabelingJobName")),
         # Passing RoleArn needs iam:PassRole on that role, with iam:PassedToService (IAM User Guide,

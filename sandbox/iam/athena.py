@@ -21,7 +21,8 @@ not at the table's S3 location), multipart uploads of large results, KMS for enc
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sandbox.iam import evaluation, identity
 

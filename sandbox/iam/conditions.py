@@ -56,7 +56,7 @@ def _arn_like(pattern: str, value: str) -> bool:
     wanted, actual = _arn_parts(pattern), _arn_parts(value)
     if wanted is None or actual is None:
         return False
-    return all(_glob(p, a) for p, a in zip(wanted, actual))
+    return all(_glob(p, a) for p, a in zip(wanted, actual, strict=True))
 
 
 def _arn_equals(pattern: str, value: str) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from sandbox import registry
 from sandbox.iam.conditions import evaluate_block
 
 ALLOWED = "allowed"
@@ -39,8 +40,6 @@ DEFAULT_SESSION = "sandbox-session"
 # ("AWS global condition context keys", aws:SecureTransport,
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 _ALWAYS = {"aws:SecureTransport": "true"}
-
-_enabled = True
 
 
 class UnsupportedPolicy(ValueError):
@@ -90,14 +89,10 @@ class AccessDenied(Exception):
 
 
 def enabled() -> bool:
-    """Whether IAM is evaluated (Sandbox(iam_evaluation=...)); off, every request is allowed."""
-    return _enabled
-
-
-def set_enabled(value: bool) -> None:
-    """Switch evaluation on or off (the Sandbox does this on start and stop)."""
-    global _enabled
-    _enabled = bool(value)
+    """Whether IAM is evaluated: the running sandbox's ``Sandbox(iam_evaluation=...)`` (on when no
+    Sandbox runs); off, every request is allowed."""
+    sandbox = registry.current()
+    return sandbox is None or bool(sandbox.iam_evaluation)
 
 
 def assumed_role_arn(role_arn: str, session: str) -> str:

@@ -2,7 +2,7 @@
 
 ``acting_as(role_arn, session)`` marks the code it wraps as running with that role's credentials
 (a Lambda handler with its execution role, a service calling on behalf of its service role). The
-request hook (``sandbox.moto_patches._patch_request_entry``) evaluates every request made while an
+request hook (``sandbox.patches.request_entry``) evaluates every request made while an
 identity is current; requests made with no identity (tests, the deployer) are not evaluated.
 
 The identity is a ``contextvars`` value: nested ``acting_as`` blocks restore the outer identity.
@@ -54,7 +54,7 @@ def inheriting_start(original: Callable[[threading.Thread], None]) -> Callable[[
     """A ``threading.Thread.start`` that carries an inheritable identity into the new thread.
 
     Why: contextvars do not cross thread starts, yet a Lambda handler's worker threads must still
-    call AWS as the function's role. Installed by ``sandbox.iam.patches`` (restored on uninstall)."""
+    call AWS as the function's role. Installed by ``sandbox.patches.iam`` (restored on uninstall)."""
     def start(self: threading.Thread) -> None:
         value = _current.get()
         if value is not None and value[2]:

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -33,7 +33,7 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model(service: str) -> Any:
     return botocore.session.get_session().get_service_model(service)
 
@@ -98,4 +98,4 @@ def _match_uri(template: str, path: str) -> dict[str, str]:
     matched = re.fullmatch(pattern, path) or re.fullmatch(pattern.rstrip("/"), path.rstrip("/"))
     if not matched:
         return {}
-    return {name: unquote(value) for name, value in zip(names, matched.groups())}
+    return {name: unquote(value) for name, value in zip(names, matched.groups(), strict=True)}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox import registry
 from sandbox.iam.evaluation import (
     ALLOWED,
     IMPLICIT_DENY,
@@ -51,9 +52,7 @@ def services_checked() -> bool:
 
     The Ground Truth stand-in also runs outside a Sandbox (its own unit tests, with roles that
     have no policies); there it reads and writes unchecked, as before IAM evaluation existed."""
-    from sandbox import moto_patches
-
-    return enabled() and moto_patches._active is not None
+    return enabled() and registry.current() is not None
 
 
 def confused_deputy_context(account_id: str, source_arn: str) -> dict[str, str]:

@@ -1,12 +1,12 @@
 """Fixtures for the config tests: the shipped config.yaml, copied and mutated in a tmp folder."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
-
 from config_helpers import SHIPPED, mutated
 
 

@@ -5,12 +5,10 @@ expected message is given in full after the "<file>: " prefix.
 """
 from __future__ import annotations
 
-
 import pytest
+from config_helpers import DELETE
 
 from workflow.config import ConfigError, load_config
-
-from config_helpers import DELETE
 
 PUBLIC = {
     "workforce.type": "public",
@@ -24,7 +22,7 @@ CASES = [
     ('name-space', {"pipeline.name": "scratch labeling"},
      "pipeline.name: 'scratch labeling' cannot name the state machine and prefix IAM role and Lambda function names; use letters, digits and single hyphens, starting with a letter and ending with a letter or digit"),
     ('name-too-long', {"pipeline.name": "p" * 41},
-     "pipeline.name: is 41 characters long; use 1-40: it prefixes IAM role and Lambda function names, which allow 64 characters including the pipeline's suffixes"),
+     "pipeline.name: is 41 characters long; use 1-40 characters: it prefixes IAM role and Lambda function names, which allow 64 characters including the pipeline's suffixes"),
     ('name-trailing-hyphen', {"pipeline.name": "scratch-"},
      "pipeline.name: 'scratch-' cannot name the state machine and prefix IAM role and Lambda function names; use letters, digits and single hyphens, starting with a letter and ending with a letter or digit"),
     ('region-unsupported', {"pipeline.region": "us-west-1"},
@@ -102,11 +100,11 @@ CASES = [
     ('offline-prefix-slash', {"feature_store.offline_store_prefix": "/fs/"},
      "feature_store.offline_store_prefix: '/fs/' starts with '/'; use a key prefix like 'images/raw/' (no leading '/', no empty segments); S3 keys do not start with '/'"),
     ('categories-empty', {"labels.categories": []},
-     'labels.categories: has 0 entries; list 1 to 50 entries'),
+     'labels.categories: is empty; list 1 to 50 categories'),
     ('categories-duplicate', {"labels.categories": ["scratch", "dent", "scratch"]},
      "labels.categories[2]: 'scratch' is listed twice; list each entry once"),
     ('categories-too-many', {"labels.categories": [f"c{i}" for i in range(51)]},
-     'labels.categories: has 51 entries; list 1 to 50 entries'),
+     'labels.categories: has 51 categories; list 1 to 50 categories'),
     ('categories-whitespace', {"labels.categories": [" scratch"]},
      "labels.categories[0]: ' scratch' is empty or has surrounding whitespace; use a non-empty, trimmed one-line name"),
     ('categories-too-long', {"labels.categories": ["c" * 129]},
@@ -126,9 +124,9 @@ CASES = [
     ('description-too-long', {"labeling.description": "d" * 256},
      'labeling.description: is 256 characters long; use 1-255 characters'),
     ('keywords-too-many', {"labeling.keywords": ["a", "b", "c", "d", "e", "f"]},
-     'labeling.keywords: has 6 keywords; list 1 to 5'),
+     'labeling.keywords: has 6 keywords; list 1 to 5 keywords'),
     ('keywords-empty', {"verification.keywords": []},
-     'verification.keywords: has 0 keywords; list 1 to 5'),
+     'verification.keywords: is empty; list 1 to 5 keywords'),
     ('keyword-hyphen', {"labeling.keywords": ["bounding-box"]},
      "labeling.keywords[0]: 'bounding-box' is not an allowed keyword; use 1-30 letters and digits, words separated by single spaces"),
     ('keyword-too-long', {"labeling.keywords": ["k" * 31]},
@@ -164,13 +162,13 @@ CASES = [
     ('template-missing', {"labeling.instructions_template": "missing.html"},
      "labeling.instructions_template: 'missing.html' resolves to {dir}/missing.html, which is not a file; give the path of the worker UI template relative to the config file's folder"),
     ('choices-one', {"verification.choices": ["ok"]},
-     'verification.choices: has 1 entry; list 2 to 50 entries'),
+     'verification.choices: has 1 choice; list 2 to 50 choices'),
     ('choices-duplicate', {"verification.choices": ["ok", "ok"]},
      "verification.choices[1]: 'ok' is listed twice; list each entry once"),
     ('choices-empty-string', {"verification.choices": ["ok", ""]},
      "verification.choices[1]: '' is empty or has surrounding whitespace; use a non-empty, trimmed one-line name"),
     ('workforce-type', {"workforce.type": "crowd"},
-     "workforce.type: 'crowd' is not a workforce type; use private, vendor or public"),
+     "workforce.type: 'crowd' is not a workforce type; use one of private, vendor, public"),
     ('workteam-malformed', {"workforce.workteam_arn": "arn:aws:sagemaker:eu-west-1:111122223333:team/private-crowd/x"},
      "workforce.workteam_arn: 'arn:aws:sagemaker:eu-west-1:111122223333:team/private-crowd/x' is not a workteam ARN; use arn:aws:sagemaker:<region>:<12 digits>:workteam/<private-crowd|vendor-crowd|public-crowd>/<name>"),
     ('workteam-other-region', {"workforce.workteam_arn": "arn:aws:sagemaker:us-east-1:111122223333:workteam/private-crowd/x"},

@@ -6,6 +6,10 @@ the 25,000-event history (margin 16,916 events; 6,916 under the 60% budget).
 """
 from __future__ import annotations
 
+import itertools
+import re
+from dataclasses import dataclass
+
 import pytest
 
 from workflow import polling
@@ -15,8 +19,22 @@ from workflow.ground_truth import JOB_MAX_DURATION_SECONDS
 DAY = 86_400
 
 
-def settings(first: int, growth: float, cap: int) -> PollingSection:
-    return PollingSection(first_interval_seconds=first, growth=growth, max_interval_seconds=cap)
+@dataclass(frozen=True)
+class Settings:
+    """Polling settings the config would refuse (PollingSection validates), to test polling itself."""
+
+    first_interval_seconds: int
+    growth: float
+    max_interval_seconds: int
+
+
+def settings(first: int, growth: float, cap: int) -> polling.PollingSettings:
+    return Settings(first_interval_seconds=first, growth=growth, max_interval_seconds=cap)
+
+
+def test_polling_accepts_the_frozen_config_section() -> None:
+    section = PollingSection(first_interval_seconds=60, growth=2.0, max_interval_seconds=7200)
+    assert polling.wait_schedule(section) == polling.wait_schedule(settings(60, 2.0, 7200))
 
 
 def test_polling_event_constants() -> None:
@@ -38,12 +56,12 @@ def test_polling_wait_schedule(first: int, growth: float, cap: int, expected: li
     waits = polling.wait_schedule(settings(first, growth, cap))
     assert waits == expected
     assert all(isinstance(wait, int) for wait in waits)
-    assert all(a < b for a, b in zip(waits, waits[1:]))
+    assert all(a < b for a, b in itertools.pairwise(waits))
 
 
 @pytest.mark.parametrize(("first", "growth", "cap"), [(0, 2.0, 60), (60, 0.5, 600), (60, 2.0, 30)])
 def test_polling_wait_schedule_rejects_invalid(first: int, growth: float, cap: int) -> None:
-    with pytest.raises(ValueError, match="are invalid; need first >= 1, growth >= 1.0 and max >= first"):
+    with pytest.raises(ValueError, match=re.escape("are invalid; need first >= 1, growth >= 1.0 and max >= first")):
         polling.wait_schedule(settings(first, growth, cap))
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import boto3
 
+from operate.follow import follow
 from publish.aws import AwsClients
 from publish.deployer import Deployer
-from publish.follow import follow
-from publish.local import in_account
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 from sandbox.workforce import WorkforceProfile
 from workflow.config import load_config
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s

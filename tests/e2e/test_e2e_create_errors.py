@@ -6,13 +6,12 @@ state machine tells them apart by the cause (workflow/graph.py).
 """
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from reliability.pipeline import QUICK_JOBS, TIME_SCALE, SandboxPipeline
 from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
+from workflow.config import replace
 
 OTHER_ACCOUNT_TEAM = "arn:aws:sagemaker:eu-west-1:111122223333:workteam/private-crowd/not-ours"
 
@@ -30,7 +29,7 @@ def pipeline(sandbox):
 
 
 def test_a_wrong_workteam_fails_the_run_at_once_with_sagemakers_message(pipeline, sandbox):
-    pipeline.cfg = dataclasses.replace(pipeline.cfg, workforce=dataclasses.replace(
+    pipeline.cfg = replace(pipeline.cfg, workforce=replace(
         pipeline.cfg.workforce, workteam_arn=OTHER_ACCOUNT_TEAM))
     pipeline.redeploy()
     pipeline.upload_samples(3)

@@ -12,12 +12,12 @@ import json
 import boto3
 import pytest
 
-from publish.executions import summary_lines
+from operate.executions import summary_lines
 from reliability.pipeline import QUICK_JOBS, TIME_SCALE, SandboxPipeline
 from reliability.reconcile import current_records
 from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
-from steps import naming
+from steps import layout, naming
 
 IMAGES = 30
 
@@ -36,7 +36,7 @@ def _lines(pipeline: SandboxPipeline, uri: str) -> list[dict]:
 
 def test_unlabeled_objects_are_left_out_of_verification_and_counted(sandbox):
     pipeline = SandboxPipeline(sandbox)
-    uris = pipeline.upload_samples(IMAGES)
+    pipeline.upload_samples(IMAGES)
     run = pipeline.run()
     outcome = run.outcome
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
@@ -48,8 +48,7 @@ def test_unlabeled_objects_are_left_out_of_verification_and_counted(sandbox):
 
     verification = sagemaker.describe_labeling_job(LabelingJobName=verification_job)
     input_uri = verification["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
-    run_prefix = naming.run_prefix(pipeline.cfg.storage.work_prefix, run.run_id)
-    assert input_uri == pipeline.uri(f"{run_prefix}verification-input.manifest")
+    assert input_uri == pipeline.uri(layout.verification_input_key(pipeline.cfg.storage.work_prefix, run.run_id))
     attribute = pipeline.cfg.labeling.label_attribute
     kept = _lines(pipeline, input_uri)
     assert len(kept) == IMAGES - failed

@@ -36,5 +36,6 @@ def test_buildspec_installs_tests_and_deploys_as_the_readme_says():
 
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "pip install -q -r requirements.txt" in ci
+    assert "pip install -q -r requirements-dev.txt" in ci  # requirements.txt plus the pinned linters
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
     assert "python -m pytest -q" in ci

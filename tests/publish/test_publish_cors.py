@@ -13,9 +13,9 @@ import pytest
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
-from publish.local import in_account
 from sandbox import Sandbox
 from workflow.config import load_config
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED = {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"], "ExposeHeaders": ["Access-Control-Allow-Origin"]}

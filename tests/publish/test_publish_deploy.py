@@ -1,7 +1,6 @@
 """deploy.py's publisher against the offline sandbox: complete, idempotent, honest about failures."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import boto3
@@ -10,9 +9,9 @@ import pytest
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import STEP_ORDER, Deployer
-from publish.local import in_account
 from sandbox import Sandbox
-from workflow.config import load_config
+from workflow.config import load_config, replace
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATING = ("Create", "Put", "Update", "Delete", "Tag", "Untag", "Attach")
@@ -68,7 +67,7 @@ def test_second_deploy_changes_nothing_and_makes_no_update_call(cfg, sandbox):
 
 def test_polling_change_updates_only_the_state_machine(cfg, sandbox):
     _deploy(cfg, sandbox)
-    changed = dataclasses.replace(cfg, polling=dataclasses.replace(cfg.polling, max_interval_seconds=14400))
+    changed = replace(cfg, polling=replace(cfg.polling, max_interval_seconds=14400))
     result = _deploy(changed, sandbox)
     updated = [(c.kind, c.action, c.detail) for c in result.report.changes if c.action != "unchanged"]
     assert updated == [("state machine", "updated", "definition")]
@@ -116,7 +115,7 @@ def test_conflicting_feature_group_is_an_error_and_is_not_altered(cfg, sandbox):
 
 def test_turning_the_schedule_off_deletes_it(cfg, sandbox):
     _deploy(cfg, sandbox)
-    off = dataclasses.replace(cfg, schedule=dataclasses.replace(cfg.schedule, expression=None))
+    off = replace(cfg, schedule=replace(cfg.schedule, expression=None))
     result = _deploy(off, sandbox)
     schedule = [c for c in result.report.changes if c.kind == "schedule"]
     assert [(c.action, c.detail) for c in schedule] == [("deleted", "schedule turned off")]
@@ -128,7 +127,7 @@ def test_turning_the_schedule_off_deletes_it(cfg, sandbox):
 def test_configured_roles_are_used_not_created(cfg, sandbox):
     own = f"arn:aws:iam::{sandbox.account_id}:role/team/labeling-gt"
     boto3.client("iam").create_role(RoleName="labeling-gt", Path="/team/", AssumeRolePolicyDocument="{}")
-    configured = dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, ground_truth_role_arn=own))
+    configured = replace(cfg, iam=replace(cfg.iam, ground_truth_role_arn=own))
     result = _deploy(configured, sandbox)
     roles = {c.name: c.action for c in result.report.changes if c.kind == "iam role"}
     assert roles[own] == "unchanged"

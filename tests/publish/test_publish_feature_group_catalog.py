@@ -12,10 +12,9 @@ from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
 from publish.iam_policies import PolicyContext, role_documents
-from workflow.resources import in_account
 from sandbox import Sandbox
 from workflow.config import load_config
-from workflow.resources import ResourceArns
+from workflow.resources import ResourceArns, in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = {"Catalog": "AwsDataCatalog", "Database": "sagemaker_featurestore", "TableName": "scratch_labels"}

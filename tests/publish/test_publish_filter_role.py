@@ -1,13 +1,12 @@
 """The FilterLabeledObjects function's role: its own least-privilege policy, like the other functions'."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from publish.iam_policies import PolicyContext, role_documents
-from workflow.config import load_config
+from workflow.config import load_config, replace
 from workflow.resources import ResourceArns
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,10 +39,10 @@ def test_reads_labeling_outputs_and_writes_verification_inputs_under_runs_only(c
 
 
 def test_xray_only_with_tracing_and_kms_only_when_configured(cfg):
-    untraced = dataclasses.replace(cfg, observability=dataclasses.replace(cfg.observability, tracing=False))
+    untraced = replace(cfg, observability=replace(cfg.observability, tracing=False))
     assert "SendTraces" not in _filter_policy(untraced)
     assert "UseTheKmsKey" not in _filter_policy(cfg)
-    keyed = dataclasses.replace(cfg, storage=dataclasses.replace(cfg.storage, kms_key_arn=KEY))
+    keyed = replace(cfg, storage=replace(cfg.storage, kms_key_arn=KEY))
     kms = _filter_policy(keyed)["UseTheKmsKey"]
     assert kms["Resource"] == [KEY] and set(kms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
 

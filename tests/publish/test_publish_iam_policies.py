@@ -1,13 +1,12 @@
 """The generated IAM documents are least privilege (issue: security)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from publish.iam_policies import WILDCARD_RESOURCE_ACTIONS, PolicyContext, role_documents
-from workflow.config import load_config
+from workflow.config import load_config, replace
 
 ROOT = Path(__file__).resolve().parents[2]
 

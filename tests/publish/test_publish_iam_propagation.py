@@ -5,7 +5,6 @@ keeps real time from closing it, and the deployer's injected sleep advances the 
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -13,14 +12,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from publish import iam_roles
+from publish import feature_group, iam_roles
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
-from publish.local import in_account
 from sandbox import Sandbox
 from workflow import resources
-from workflow.config import load_config
+from workflow.config import load_config, replace
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW = 60.0  # simulated seconds
@@ -92,6 +91,9 @@ def test_without_waiting_the_first_deploy_fails_with_one_line(cfg, sandbox):
 def test_new_feature_group_waits_for_its_role(cfg, sandbox):
     _deploy(cfg, Waits(sandbox))
     boto3.client("sagemaker").delete_feature_group(FeatureGroupName=cfg.feature_store.feature_group_name)
+    # the deleted group's table stays (API_DeleteFeatureGroup); the deployer adopts none: start afresh
+    catalog = feature_group.data_catalog_config(cfg.feature_store.feature_group_name)
+    boto3.client("glue").delete_table(DatabaseName=catalog["Database"], Name=catalog["TableName"])
     role = resources.role_names(cfg)["feature_store"]
     _touch(role)
     waits = Waits(sandbox)
@@ -104,7 +106,7 @@ def test_state_machine_create_and_update_wait_for_their_role(cfg, sandbox):
     first = _deploy(cfg, Waits(sandbox))
     role = resources.role_names(cfg)["state_machine"]
     _touch(role)
-    changed = dataclasses.replace(cfg, polling=dataclasses.replace(cfg.polling, max_interval_seconds=14400))
+    changed = replace(cfg, polling=replace(cfg.polling, max_interval_seconds=14400))
     waits = Waits(sandbox)
     updated = _deploy(changed, waits)
     assert [(c.kind, c.action) for c in updated.report.changes if c.action != "unchanged"] == [
@@ -122,7 +124,7 @@ def test_state_machine_create_and_update_wait_for_their_role(cfg, sandbox):
 
 def test_lambda_configuration_update_waits_for_a_changed_role(cfg, sandbox):
     _deploy(cfg, Waits(sandbox))
-    untraced = dataclasses.replace(cfg, observability=dataclasses.replace(cfg.observability,
+    untraced = replace(cfg, observability=replace(cfg.observability,
                                                                           tracing=not cfg.observability.tracing))
     waits = Waits(sandbox)
     result = _deploy(untraced, waits)  # the roles' policies change (X-Ray), then the functions' tracing
@@ -147,12 +149,12 @@ def test_each_service_refuses_a_role_inside_the_window_with_its_own_error(sandbo
     role = boto3.client("iam").create_role(RoleName="fresh", AssumeRolePolicyDocument=_trust())["Role"]["Arn"]
     boto3.client("s3").create_bucket(Bucket="fresh-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     lam, sfn, sm = boto3.client("lambda"), boto3.client("stepfunctions"), boto3.client("sagemaker")
-    function = dict(FunctionName="f", Runtime="python3.12", Handler="x.handler", Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
+    function = {"FunctionName": "f", "Runtime": "python3.12", "Handler": "x.handler", "Code": {"ZipFile": b"PK\x05\x06" + b"\0" * 18}}
     definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
-    group = dict(FeatureGroupName="g", RecordIdentifierFeatureName="id", EventTimeFeatureName="t",
-                 FeatureDefinitions=[{"FeatureName": "id", "FeatureType": "String"},
+    group = {"FeatureGroupName": "g", "RecordIdentifierFeatureName": "id", "EventTimeFeatureName": "t",
+                 "FeatureDefinitions": [{"FeatureName": "id", "FeatureType": "String"},
                                      {"FeatureName": "t", "FeatureType": "String"}],
-                 OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://fresh-bucket/fs"}})
+                 "OfflineStoreConfig": {"S3StorageConfig": {"S3Uri": "s3://fresh-bucket/fs"}}}
 
     assert _error(lambda: lam.create_function(Role=role, **function)) == {
         "Code": "InvalidParameterValueException",

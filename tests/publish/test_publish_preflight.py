@@ -14,16 +14,17 @@ import boto3
 import pytest
 
 import deploy
+from operate.local import run_local
 from publish import preflight
 from publish.aws import AwsClients
 from publish.deployer import Deployer
 from publish.iam_roles import INLINE_POLICY_NAME
-from publish.local import in_account, run_local
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 from sandbox.workteams import ensure_private_workteam
 from workflow import resources
 from workflow.config import load_config
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config.yaml"
@@ -98,12 +99,12 @@ def test_removing_a_permission_fails_only_that_roles_check(deployed):
 
 def test_a_configured_role_is_fixed_in_the_account_not_by_deploy(deployed):
     cfg, clients = deployed
-    import dataclasses
+    from workflow.config import replace
 
     iam, role = clients.client("iam"), _role_name(cfg, "scheduler")
     role_arn = iam.get_role(RoleName=role)["Role"]["Arn"]
     iam.delete_role_policy(RoleName=role, PolicyName=INLINE_POLICY_NAME)
-    configured = dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, scheduler_role_arn=role_arn))
+    configured = replace(cfg, iam=replace(cfg.iam, scheduler_role_arn=role_arn))
 
     failed = _failed(preflight.run_preflight(configured, clients))
     line = failed[f"role scheduler ({role})"]
@@ -145,19 +146,19 @@ def test_no_image_under_the_raw_prefix_is_said_plainly(deployed):
 
 def test_a_missing_workteam_fails_the_workteam_check(deployed):
     cfg, clients = deployed
-    import dataclasses
+    from workflow.config import replace
 
     other = cfg.workforce.workteam_arn.replace("scratch-inspectors", "night-shift")
-    moved = dataclasses.replace(cfg, workforce=dataclasses.replace(cfg.workforce, workteam_arn=other))
+    moved = replace(cfg, workforce=replace(cfg.workforce, workteam_arn=other))
     check = preflight.workteam_check(moved, clients.client("sagemaker"), cfg.pipeline.region)
     assert not check.ok and "night-shift not found in eu-west-1" in check.line()
 
 
 def test_the_public_crowd_needs_no_workteam_check():
-    import dataclasses
+    from workflow.config import replace
 
     cfg = load_config(CONFIG)
-    public = dataclasses.replace(cfg, workforce=dataclasses.replace(cfg.workforce, type="public"))
+    public = replace(cfg, workforce=replace(cfg.workforce, type="public"))
     check = preflight.workteam_check(public, sagemaker=None, region="eu-west-1")
     assert check.ok and "needs no check" in check.line()
 

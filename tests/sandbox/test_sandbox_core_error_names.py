@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from sandbox import Sandbox
-from sandbox.moto_patches import sagemaker_task_error_name
+from sandbox.patches.stepfunctions_errors import sagemaker_task_error_name
 
 
 @pytest.mark.parametrize(("code", "optimized", "expected"), [

@@ -136,7 +136,7 @@ def test_state_machine_started_over_http_runs_the_lambda(sb):
 
 
 def test_stop_ends_running_executions_before_leaving_the_mock():
-    with Sandbox(region="eu-west-1", iam_evaluation=False) as sb:  # the engine's own rules; tasks as the state machine's role: tests/sandbox/test_sandbox_iam_paths_stepfunctions.py
+    with Sandbox(region="eu-west-1", iam_evaluation=False):  # the engine's own rules; tasks as the state machine's role: tests/sandbox/test_sandbox_iam_paths_stepfunctions.py
         role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))
         sfn = boto3.client("stepfunctions")
         machine = sfn.create_state_machine(name="long", roleArn=role["Role"]["Arn"], definition=json.dumps(

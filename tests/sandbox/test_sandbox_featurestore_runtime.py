@@ -66,11 +66,11 @@ def test_unknown_feature_group_is_resource_not_found(sb, fs):
 @pytest.mark.parametrize("bad_record, fragment", [
     ([{"FeatureName": "image_uri", "ValueAsString": "s3://b/1.jpg"}], "missing the required feature 'event_time'"),
     (record("s3://b/1.jpg", colour="red"), "Feature 'colour' is not defined"),
-    (record("s3://b/1.jpg", width="12.5")[:-1] + [{"FeatureName": "width", "ValueAsString": "12.5"}],
+    ([*record("s3://b/1.jpg", width="12.5")[:-1], {"FeatureName": "width", "ValueAsString": "12.5"}],
      "not a valid Integral"),
     (record("s3://b/1.jpg", verification_confidence="high"), "not a valid Fractional"),
     (record("s3://b/1.jpg", event_time="2026-11-29 15:05:45"), "Invalid EventTime"),
-    (record("s3://b/1.jpg") + [{"FeatureName": "status", "ValueAsString": "REJECTED"}], "appears more than once"),
+    ([*record("s3://b/1.jpg"), {"FeatureName": "status", "ValueAsString": "REJECTED"}], "appears more than once"),
 ])
 def test_put_record_validation_errors(sb, fs, bad_record, fragment):
     code, status, message = error_of(lambda: fs.put_record(FeatureGroupName=GROUP, Record=bad_record))
@@ -110,8 +110,7 @@ def test_batch_write_reports_errors_and_unprocessed_entries(sb, fs):
     sb.faults.add("sagemaker-featurestore-runtime", "BatchWriteRecord.entry", error_code="ThrottlingException",
                   message="Rate exceeded")
     entries = [{"FeatureGroupName": GROUP, "Record": record(f"s3://b/{i}.jpg")} for i in range(4)]
-    entries.append({"FeatureGroupName": GROUP, "Record": record("s3://b/bad.jpg", width="wide")[:4]
-                    + [{"FeatureName": "height", "ValueAsString": "tall"}]})
+    entries.append({"FeatureGroupName": GROUP, "Record": [*record("s3://b/bad.jpg", width="wide")[:4], {"FeatureName": "height", "ValueAsString": "tall"}]})
     entries.append({"FeatureGroupName": "missing-group", "Record": record("s3://b/9.jpg")})
     result = fs.batch_write_record(Entries=entries)
     assert [e["FeatureGroupName"] for e in result["UnprocessedEntries"]] == [GROUP]

@@ -1,7 +1,7 @@
 """Same seed, same job, same images: the same output manifest, whatever the manifest order."""
 from __future__ import annotations
 
-from gt_fixtures import BUCKET, gt_env, gt_module_env, use_workforce  # noqa: F401
+from gt_helpers import BUCKET, use_workforce
 
 
 def _run(env, name, refs, seed):
@@ -13,7 +13,7 @@ def _run(env, name, refs, seed):
 
 
 def _fresh(env):
-    from gt_fixtures import _stand_in
+    from gt_helpers import _stand_in
 
     env.sandbox = _stand_in()
 

@@ -6,8 +6,16 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from gt_helpers import (
+    BUCKET,
+    CHOICES,
+    DOCUMENTED_CORS_RULE,
+    GROUND_TRUTH_TRUST,
+    LABELING_TEMPLATE,
+    VERIFICATION_TEMPLATE,
+    GroundTruthEnv,
+)
 
-from gt_fixtures import BUCKET, CHOICES, DOCUMENTED_CORS_RULE, GROUND_TRUTH_TRUST, LABELING_TEMPLATE, VERIFICATION_TEMPLATE, GroundTruthEnv
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 

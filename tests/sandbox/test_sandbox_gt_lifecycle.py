@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-
-from gt_fixtures import BUCKET, gt_env, gt_module_env, use_workforce  # noqa: F401
+from gt_helpers import BUCKET, use_workforce
 
 OUTPUT_KEY = "work/labeling/{name}/manifests/output/output.manifest"
 

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
-
-from gt_fixtures import gt_env, gt_module_env, use_workforce  # noqa: F401
+from gt_helpers import use_workforce
 
 
 def _names(response):

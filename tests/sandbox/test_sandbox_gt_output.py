@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from gt_fixtures import BUCKET, CHOICES, gt_env, gt_module_env, use_workforce  # noqa: F401
+from gt_helpers import BUCKET, CHOICES, use_workforce
+
 from sandbox.images import image_size
 
 CREATION_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
@@ -109,7 +110,7 @@ def test_verification_output_lines(gt_env):
     described, lines = _verify(gt_env, labeled, "verify-all", approval_rate=0.5, feedback_rate=1.0)
     assert described["LabelCounters"]["TotalLabeled"] == len(lines) == len(labeled_lines)
     assert described["OutputConfig"]["S3OutputPath"] == f"s3://{BUCKET}/work/verification/"
-    for before, line in zip(labeled_lines, lines):
+    for before, line in zip(labeled_lines, lines, strict=True):
         assert {k: line[k] for k in before} == before  # the input line is kept whole
         verdict, meta = line["scratch-verdict"], line["scratch-verdict-metadata"]
         assert isinstance(verdict, int) and 0 <= verdict < len(CHOICES)

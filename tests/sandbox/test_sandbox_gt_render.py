@@ -1,18 +1,17 @@
 """Ground Truth's Liquid renderer (filters, escaping) and SageMaker RenderUiTemplate in the sandbox."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from gt_helpers import BUCKET, CHOICES
 
-from gt_fixtures import BUCKET, CHOICES, gt_env, gt_module_env  # noqa: F401
 from sandbox.ground_truth import render
 from sandbox.ground_truth.crowd_form import attribute_value, crowd_elements
 from workflow import job_requests
-from workflow.config import load_config
+from workflow.config import load_config, replace
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,7 +40,7 @@ def test_to_json_in_an_attribute_survives_html_parsing():
     html = render.render('<x-el labels="{{ task.input.labels | to_json | escape }}" v="{{ task.input.labels | to_json }}">',
                          {"labels": ["it's", 'a "b"', "c&d"]})
     assert html.count('"') == 4  # only the attribute delimiters
-    (element,) = [el for el in _elements(html)]
+    (element,) = list(_elements(html))
     assert json.loads(element["labels"]) == json.loads(element["v"]) == ["it's", 'a "b"', "c&d"]
 
 
@@ -154,7 +153,7 @@ def test_shipped_verification_template_offers_only_the_choices(gt_env):
     """The category file also lists the labeling job's categories (sms-data-verify-start-api);
     the page must not offer them as answers."""
     cfg, _, verification = _shipped_templates()
-    cfg = dataclasses.replace(cfg, verification=dataclasses.replace(cfg.verification, choices=tuple(CHOICES[:2])))
+    cfg = replace(cfg, verification=replace(cfg.verification, choices=tuple(CHOICES[:2])))
     labels = [entry["label"] for entry in job_requests.verification_categories(cfg)["labels"]]
     assert labels[len(CHOICES):] == list(cfg.labels.categories)
     html = render.render(verification, {"taskObject": f"s3://{BUCKET}/a.png", "labels": labels, "manifestLine": {}})

@@ -10,10 +10,10 @@ import time
 
 import boto3
 import pytest
+from gt_helpers import REGION, make_env
 from moto import mock_aws
 
 import sandbox.ground_truth as ground_truth
-from gt_fixtures import REGION, make_env
 
 CREATE = "arn:aws:states:::sagemaker:createLabelingJob"
 DESCRIBE = "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob"

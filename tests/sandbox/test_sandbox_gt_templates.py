@@ -6,20 +6,16 @@ without the CORS rule.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
-
-from gt_fixtures import (  # noqa: F401
+from gt_helpers import (
     BUCKET,
     CHOICES,
     DOCUMENTED_CORS_RULE,
     LABELING_TEMPLATE,
     REGION,
     VERIFICATION_TEMPLATE,
-    gt_env,
-    gt_module_env,
     use_workforce,
 )
 
@@ -208,10 +204,10 @@ def test_the_image_bucket_needs_the_rule_not_the_manifest_bucket(gt_env):
 def test_shipped_templates_label_and_verify(gt_env, template):
     """The project's own templates, as the deployer uploads them, work in the sandbox."""
     from workflow import job_requests
-    from workflow.config import load_config
+    from workflow.config import load_config, replace
 
     cfg = load_config(Path(__file__).resolve().parents[2] / "config.yaml")
-    cfg = dataclasses.replace(cfg, labeling=dataclasses.replace(cfg.labeling, label_attribute="scratch-boxes"))
+    cfg = replace(cfg, labeling=replace(cfg.labeling, label_attribute="scratch-boxes"))
     template("labeling", job_requests.template_text(cfg, "labeling"))
     template("verification", job_requests.template_text(cfg, "verification"))
     manifest = _labeled_manifest(gt_env, "shipped-labeling", boxes_per_image=(1, 2))

@@ -8,8 +8,8 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from gt_helpers import BUCKET, PUBLIC_TEAM, REGION, lambda_arn
 
-from gt_fixtures import BUCKET, PUBLIC_TEAM, REGION, gt_env, gt_module_env, lambda_arn  # noqa: F401
 from sandbox.ground_truth.builtin import BUILTIN_LAMBDA_ACCOUNTS
 
 

@@ -6,7 +6,7 @@ statement is removed from the deployed role and the function must fail with AWS'
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -49,7 +49,7 @@ def _invoke(pipeline: SandboxPipeline, function_arn: str, event: dict) -> tuple[
 def _execution(pipeline: SandboxPipeline, name: str) -> dict:
     arns = pipeline.deploy.arns
     arn = f"arn:aws:states:{arns.region}:{arns.account_id}:execution:{pipeline.cfg.pipeline.name}:{name}"
-    return {"id": arn, "name": name, "start_time": datetime.now(timezone.utc).isoformat()}
+    return {"id": arn, "name": name, "start_time": datetime.now(UTC).isoformat()}
 
 
 def _check(pipeline: SandboxPipeline, name: str = "exec-1") -> tuple[str | None, dict]:

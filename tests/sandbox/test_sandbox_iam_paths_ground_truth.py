@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from gt_helpers import BUCKET, CHOICES, DOCUMENTED_CORS_RULE, LABELING_TEMPLATE, GroundTruthEnv
 
-import gt_fixtures
-from gt_fixtures import BUCKET, CHOICES, GroundTruthEnv
 from publish.iam_policies import PolicyContext, ground_truth_policy
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
-from workflow.config import load_config
+from workflow.config import load_config, replace
 
 SAGEMAKER_TRUST = {"Version": "2012-10-17", "Statement": [  # publish.iam_policies.sagemaker_trust()
     {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -24,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROLE = "gt-iam-paths"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OUTPUTS = f"s3://{BUCKET}/work/runs/iam/"  # inside the policy's WriteJobOutputs prefix
-LABELING_TEMPLATE = getattr(gt_fixtures, "LABELING_TEMPLATE", "<crowd-form/>")
-CORS_RULE = getattr(gt_fixtures, "DOCUMENTED_CORS_RULE", {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]})
+CORS_RULE = DOCUMENTED_CORS_RULE
 
 
 def _policy(kms_key: str | None = None) -> dict:

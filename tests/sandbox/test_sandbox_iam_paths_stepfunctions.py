@@ -1,7 +1,7 @@
 """Step Functions calls SageMaker and Lambda as the state machine's role, Lambda and Step Functions
 assume their roles through the trust policy, and EventBridge Scheduler starts executions as the
 schedule's role: on the deployed pipeline, each permission removed (or trust broken) is denied with
-AWS's error (sandbox.iam.stepfunctions, sandbox.iam.lambda_role, sandbox.iam.schedules)."""
+AWS's error (sandbox.patches.stepfunctions_role, sandbox.iam.lambda_role, sandbox.iam.schedules)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from collections.abc import Callable
 import boto3
 import pytest
 
-from publish.follow import follow, history
+from operate.follow import follow, history
 from publish.iam_roles import INLINE_POLICY_NAME
 from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline
 from sandbox import Sandbox

@@ -174,7 +174,7 @@ def test_simulate_principal_policy_answers_with_the_same_evaluation(sandbox):
     (read,) = [r for r in answer["EvaluationResults"] if r["EvalActionName"] == "s3:GetObject"]
     assert read["MatchedStatements"][0]["SourcePolicyId"] == "inline"
 
-    listing = dict(PolicySourceArn=role, ActionNames=["s3:ListBucket"], ResourceArns=[f"arn:aws:s3:::{BUCKET}"])
+    listing = {"PolicySourceArn": role, "ActionNames": ["s3:ListBucket"], "ResourceArns": [f"arn:aws:s3:::{BUCKET}"]}
     (without,) = iam.simulate_principal_policy(**listing)["EvaluationResults"]
     assert (without["EvalDecision"], without["MissingContextValues"]) == ("implicitDeny", ["s3:prefix"])
     context = [{"ContextKeyName": "s3:prefix", "ContextKeyValues": ["raw/line-a/"], "ContextKeyType": "string"}]
@@ -205,7 +205,7 @@ def test_sse_kms_objects_need_the_key_as_well(sandbox):
     with_key = _role("with-key", _allow("Objects", ["s3:GetObject", "s3:PutObject"], objects),
                      _allow("Key", ["kms:GenerateDataKey", "kms:Decrypt"], [key]))
     s3 = boto3.client("s3")
-    put = dict(Bucket=BUCKET, Key="labeling/secret.txt", Body=b"s", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    put = {"Bucket": BUCKET, "Key": "labeling/secret.txt", "Body": b"s", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key}
     with acting_as(s3_only, "s"):
         code, status, message = _error(lambda: s3.put_object(**put))
         assert (code, status) == ("AccessDenied", 403) and f"kms:GenerateDataKey on resource: {key}" in message

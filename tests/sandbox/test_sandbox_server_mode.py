@@ -45,7 +45,7 @@ def _feature_store_role(endpoint: str, name: str = "fs") -> str:
 
 
 def test_endpoint_is_loopback_and_moto_port_agrees(served):
-    sb, endpoint = served
+    _sb, endpoint = served
     assert endpoint.startswith("http://127.0.0.1:")
     assert os.environ["MOTO_PORT"] == endpoint.rsplit(":", 1)[1]
 
@@ -124,7 +124,7 @@ def _group(endpoint: str, name: str) -> None:
 
 def test_list_feature_groups_filters_sorts_and_pages(served):
     """`aws sagemaker list-feature-groups` against a served sandbox (moto has no ListFeatureGroups)."""
-    sb, endpoint = served
+    _sb, endpoint = served
     client(endpoint, "s3").create_bucket(Bucket="listing-bucket",
                                          CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     for name in ("listing-b", "listing-a", "listing-c"):
@@ -154,7 +154,7 @@ def test_list_feature_groups_filters_sorts_and_pages(served):
 
 
 def test_unimplemented_actions_answer_in_the_services_error_shape(served):
-    sb, endpoint = served
+    _sb, endpoint = served
     strict = Config(retries={"max_attempts": 1})
     cases = [
         (client(endpoint, "sagemaker", config=strict).list_devices, {}, "UnknownOperationException", 400),  # json
@@ -185,7 +185,7 @@ def _signed_for(service: str) -> str:
 
 
 def test_raw_http_requests_for_unimplemented_actions_get_no_html(served):
-    sb, endpoint = served
+    _sb, endpoint = served
     status, content_type, body = _raw(endpoint, b"{}", {
         "X-Amz-Target": "SageMaker.ListDevices", "Content-Type": "application/x-amz-json-1.1",
         "Authorization": _signed_for("sagemaker")})
@@ -203,7 +203,7 @@ def test_raw_http_requests_for_unimplemented_actions_get_no_html(served):
 def test_rest_xml_services_get_s3s_not_implemented_error():
     from botocore.parsers import RestXMLParser
 
-    from sandbox.server import unsupported_action
+    from sandbox.wsgi import unsupported_action
 
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/bucket", "CONTENT_TYPE": ""}
     status, headers, body = unsupported_action("s3", "GetBucketSomething", environ)

@@ -1,18 +1,14 @@
-"""Faithful stand-ins for the AWS services moto lacks (Athena SQL, Feature Store runtime).
+"""A scripted Feature Store runtime, and Ground Truth output lines, for the step tests.
 
-FakeAthena runs the query on SQLite and writes the result CSV to (moto) S3 the way Athena
-does: header row, every value double-quoted with "" escaping, NULL as an empty field,
-``\\n`` line ends, at ``<OutputLocation><QueryExecutionId>.csv``. FakeFeatureStore validates
+Athena is the sandbox's (see conftest.py: the ``athena`` and ``offline`` fixtures). FakeFeatureStore validates
 every BatchWriteRecord request against botocore's own model and can be told to throttle,
 return entries in Errors or UnprocessedEntries, or add latency.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
-import uuid
 from collections import defaultdict, deque
 from typing import Any
 
@@ -22,10 +18,8 @@ from botocore.validate import validate_parameters
 
 from steps import contract
 
-OFFLINE_DATABASE = "sagemaker_featurestore"
-OFFLINE_COLUMNS = (
-    [name for name, _ in contract.FEATURE_DEFINITIONS] + ["write_time", "api_invocation_time", "is_deleted"]
-)
+BUCKET = "factory-images"  # the step tests' bucket (conftest.py creates it)
+FEATURE_GROUP = "scratch-labels"
 
 
 def client_error(code: str, operation: str, status: int = 400, message: str = "") -> ClientError:
@@ -33,70 +27,6 @@ def client_error(code: str, operation: str, status: int = 400, message: str = ""
         {"Error": {"Code": code, "Message": message or code}, "ResponseMetadata": {"HTTPStatusCode": status}},
         operation,
     )
-
-
-class FakeAthena:
-    """Athena over SQLite: StartQueryExecution / GetQueryExecution, CSV results in S3."""
-
-    def __init__(self, s3: Any, table: str, running_polls: int = 1) -> None:
-        self._s3 = s3
-        self.table = table
-        self._db = sqlite3.connect(":memory:")
-        self._db.execute(f"ATTACH DATABASE ':memory:' AS \"{OFFLINE_DATABASE}\"")
-        columns = ", ".join(f'"{c}"' for c in OFFLINE_COLUMNS)
-        self._db.execute(f'CREATE TABLE "{OFFLINE_DATABASE}"."{table}" ({columns})')
-        self._running_polls = running_polls
-        self._executions: dict[str, dict[str, Any]] = {}
-        self.queries: list[str] = []
-
-    def add_row(self, image_uri: str, status: str, event_time: str, *, write_time: str = "2026-01-01 00:00:00.000",
-                api_invocation_time: str = "2026-01-01 00:00:00.000", is_deleted: bool = False) -> None:
-        """One offline-store row (booleans stored as SQLite's 0/1)."""
-        row = {c: None for c in OFFLINE_COLUMNS}
-        row.update(image_uri=image_uri, status=status, event_time=event_time, write_time=write_time,
-                   api_invocation_time=api_invocation_time, is_deleted=int(is_deleted))
-        marks = ", ".join("?" for _ in OFFLINE_COLUMNS)
-        self._db.execute(f'INSERT INTO "{OFFLINE_DATABASE}"."{self.table}" VALUES ({marks})', list(row.values()))
-
-    def start_query_execution(self, *, QueryString: str, WorkGroup: str, ResultConfiguration: dict[str, Any]) -> dict:
-        output = ResultConfiguration["OutputLocation"]
-        assert output.startswith("s3://") and output.endswith("/"), output
-        assert ResultConfiguration["EncryptionConfiguration"]["EncryptionOption"] in {"SSE_S3", "SSE_KMS", "CSE_KMS"}
-        query_id = str(uuid.uuid4())
-        self.queries.append(QueryString)
-        location = f"{output}{query_id}.csv"
-        execution: dict[str, Any] = {
-            "QueryExecutionId": query_id, "Query": QueryString, "WorkGroup": WorkGroup,
-            "ResultConfiguration": {"OutputLocation": location}, "polls": 0,
-        }
-        try:
-            cursor = self._db.execute(QueryString)
-            header = [d[0] for d in cursor.description]
-            body = self._csv_line(header) + "".join(self._csv_line(row) for row in cursor.fetchall())
-            bucket, key = location[5:].split("/", 1)
-            self._s3.put_object(Bucket=bucket, Key=key, Body=body.encode("utf-8"))
-            execution["Status"] = {"State": "SUCCEEDED"}
-        except sqlite3.Error as error:
-            execution["Status"] = {"State": "FAILED", "StateChangeReason": f"SYNTAX_ERROR: {error}",
-                                   "AthenaError": {"ErrorCategory": 2, "ErrorMessage": str(error)}}
-        self._executions[query_id] = execution
-        return {"QueryExecutionId": query_id}
-
-    def get_query_execution(self, *, QueryExecutionId: str) -> dict:
-        execution = self._executions[QueryExecutionId]
-        execution["polls"] += 1
-        status = execution["Status"] if execution["polls"] > self._running_polls else {"State": "RUNNING"}
-        public = {k: v for k, v in execution.items() if k != "polls"}
-        return {"QueryExecution": {**public, "Status": status}}
-
-    @staticmethod
-    def _csv_line(values: Any) -> str:
-        def field(value: Any) -> str:
-            if value is None:
-                return ""
-            return '"' + str(value).replace('"', '""') + '"'
-
-        return ",".join(field(v) for v in values) + "\n"
 
 
 _FS_MODEL = botocore.session.get_session().get_service_model("sagemaker-featurestore-runtime")

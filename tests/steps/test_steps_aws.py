@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import botocore
 import botocore.session
 import pytest
 
+from publish.packaging import bundle_featurestore_model
 from steps import aws
-from steps.packaging import bundle_featurestore_model
 
 SERVICE = "sagemaker-featurestore-runtime"
 
@@ -55,7 +56,7 @@ def test_falls_back_to_the_bundled_model(tmp_path):
 
 
 def test_without_a_bundled_model_it_says_how_to_fix_it(tmp_path):
-    with pytest.raises(RuntimeError, match="steps.packaging.bundle_featurestore_model"):
+    with pytest.raises(RuntimeError, match=re.escape("publish.packaging.bundle_featurestore_model")):
         aws.featurestore_runtime_client(session_factory=old_botocore_factory(tmp_path), model_dir=tmp_path / "none")
 
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from steps_fakes import FEATURE_GROUP, FakeFeatureStore
 
-from conftest import FEATURE_GROUP
 from steps.batch_writer import RetryPolicy, write_batch, write_records
 from steps.errors import FeatureStoreWriteFailed
-from steps_fakes import FakeFeatureStore
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002)
 

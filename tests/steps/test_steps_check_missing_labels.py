@@ -1,16 +1,16 @@
-"""CheckMissingLabels end to end: moto S3 + moto SageMaker + SQLite-backed fake Athena."""
+"""CheckMissingLabels end to end: the in-process sandbox's S3, SageMaker and Athena."""
 from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from steps_fakes import BUCKET, FEATURE_GROUP
 
-from conftest import BUCKET, FEATURE_GROUP
 from steps import check_missing_labels as step
 from steps.errors import InvalidExecutionInput
 from steps.log import StepSummary
@@ -51,10 +51,10 @@ def manifest_uris(s3: Any, uri: str) -> list[str]:
     return [json.loads(line)["source-ref"] for line in body.splitlines()]
 
 
-def test_no_images_writes_no_manifest_and_skips_the_query(s3, sagemaker, athena):
+def test_no_images_writes_no_manifest_and_skips_the_query(s3, sagemaker, athena, offline):
     result, summary = run(s3, sagemaker, athena, event())
     assert (result["images_found"], result["missing"], result["selected"], result["manifest_uri"]) == (0, 0, 0, None)
-    assert athena.queries == []
+    assert offline.queries() == []
     assert "not queried" in summary["notes"][0]
 
 
@@ -68,28 +68,28 @@ def test_no_feature_group_means_every_image_is_missing(s3):
     assert "does not exist" in summary["notes"][0]
 
 
-def test_all_labeled_writes_no_manifest(s3, sagemaker, athena):
+def test_all_labeled_writes_no_manifest(s3, sagemaker, athena, offline):
     put(s3, "raw/a.jpg", "raw/b.jpg")
     for uri in (f"s3://{BUCKET}/raw/a.jpg", f"s3://{BUCKET}/raw/b.jpg"):
-        athena.add_row(uri, "APPROVED", "2026-11-01T00:00:00.000Z")
+        offline.add_row(uri, "APPROVED", "2026-11-01T00:00:00.000Z")
     result, _ = run(s3, sagemaker, athena, event())
     assert (result["already_labeled"], result["missing"], result["selected"], result["backlog"]) == (2, 0, 0, 0)
     assert result["manifest_uri"] is None
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="labeling/runs/")
 
 
-def test_newest_row_decides_rejected_deleted_and_approved(s3, sagemaker, athena):
+def test_newest_row_decides_rejected_deleted_and_approved(s3, sagemaker, athena, offline):
     put(s3, "raw/rejected-last.jpg", "raw/approved-last.jpg", "raw/deleted.jpg", "raw/tie.jpg", "raw/new.jpg")
     u = lambda name: f"s3://{BUCKET}/raw/{name}"  # noqa: E731
-    athena.add_row(u("rejected-last.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
-    athena.add_row(u("rejected-last.jpg"), "REJECTED", "2026-11-02T00:00:00.000Z")
-    athena.add_row(u("approved-last.jpg"), "REJECTED", "2026-11-01T00:00:00.000Z")
-    athena.add_row(u("approved-last.jpg"), "APPROVED", "2026-11-02T00:00:00.000Z")
-    athena.add_row(u("deleted.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
-    athena.add_row(u("deleted.jpg"), "APPROVED", "2026-11-03T00:00:00.000Z", is_deleted=True)
+    offline.add_row(u("rejected-last.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(u("rejected-last.jpg"), "REJECTED", "2026-11-02T00:00:00.000Z")
+    offline.add_row(u("approved-last.jpg"), "REJECTED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(u("approved-last.jpg"), "APPROVED", "2026-11-02T00:00:00.000Z")
+    offline.add_row(u("deleted.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(u("deleted.jpg"), "APPROVED", "2026-11-03T00:00:00.000Z", is_deleted=True)
     # same event time: the later API invocation wins (REJECTED)
-    athena.add_row(u("tie.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z", api_invocation_time="2026-11-01 00:00:01.000")
-    athena.add_row(u("tie.jpg"), "REJECTED", "2026-11-01T00:00:00.000Z", api_invocation_time="2026-11-01 00:00:02.000")
+    offline.add_row(u("tie.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z", api_invocation_time="2026-11-01 00:00:01.000")
+    offline.add_row(u("tie.jpg"), "REJECTED", "2026-11-01T00:00:00.000Z", api_invocation_time="2026-11-01 00:00:02.000")
     result, _ = run(s3, sagemaker, athena, event())
     assert sorted(manifest_uris(s3, result["manifest_uri"])) == sorted(
         [u("rejected-last.jpg"), u("deleted.jpg"), u("tie.jpg"), u("new.jpg")]
@@ -97,18 +97,18 @@ def test_newest_row_decides_rejected_deleted_and_approved(s3, sagemaker, athena)
     assert (result["images_found"], result["already_labeled"], result["missing"]) == (5, 1, 4)
 
 
-def test_labels_for_images_no_longer_in_s3_do_not_count(s3, sagemaker, athena):
+def test_labels_for_images_no_longer_in_s3_do_not_count(s3, sagemaker, athena, offline):
     put(s3, "raw/a.jpg")
-    athena.add_row(f"s3://{BUCKET}/raw/gone.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(f"s3://{BUCKET}/raw/gone.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
     result, _ = run(s3, sagemaker, athena, event())
     assert (result["images_found"], result["already_labeled"], result["missing"]) == (1, 0, 1)
 
 
-def test_exotic_keys_round_trip_exactly_into_source_ref(s3, sagemaker, athena):
+def test_exotic_keys_round_trip_exactly_into_source_ref(s3, sagemaker, athena, offline):
     keys = ["raw/a b.jpg", "raw/ünïcødé 画像.jpg", "raw/plus+sign.jpg", "raw/100%.png", "raw/k=v&x=y.jpeg",
             "raw/a+b c%2B.jpg", "raw/tab\there.jpg"]
     put(s3, *keys)
-    athena.add_row(f"s3://{BUCKET}/raw/plus+sign.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(f"s3://{BUCKET}/raw/plus+sign.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
     result, _ = run(s3, sagemaker, athena, event())
     expected = {f"s3://{BUCKET}/{k}" for k in keys} - {f"s3://{BUCKET}/raw/plus+sign.jpg"}
     assert set(manifest_uris(s3, result["manifest_uri"])) == expected
@@ -128,7 +128,7 @@ def test_extensions_placeholders_and_zero_byte_objects(s3, sagemaker, athena):
 def test_cap_selects_oldest_first_and_reports_backlog(s3, sagemaker, athena, monkeypatch):
     put(s3, *(f"raw/{i:03d}.jpg" for i in range(10)))
     ages = {f"s3://{BUCKET}/raw/{i:03d}.jpg": i for i in range(10)}
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     real_list = step.list_images
 
     def aged(*args: Any):  # moto stamps all objects with ~now: give them distinct ages, newest = 000
@@ -206,7 +206,7 @@ def test_result_size_is_constant():
     from steps.s3_images import ImageObject
 
     def size(n: int) -> int:
-        when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        when = datetime(2026, 1, 1, tzinfo=UTC)
         images = [ImageObject(when, f"s3://{BUCKET}/raw/line-7/camera-3/2026/11/29/img-{i:09d}.jpg") for i in range(n)]
         selection = select_missing(images, set(), 1000)
         result = step.build_result(selection, 1000, "scratch-nightly-0123456789", BUCKET, "labeling/",

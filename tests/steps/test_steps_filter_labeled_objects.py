@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from steps_fakes import BUCKET
 
-from conftest import BUCKET
 from steps import filter_labeled_objects as step
 from steps.errors import ManifestError
 from steps.log import StepSummary

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
+from steps_fakes import BUCKET, FEATURE_GROUP
 
-from conftest import BUCKET, FEATURE_GROUP
 from steps import check_missing_labels as step
 from steps import in_flight
 from steps.log import StepSummary
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:scratch-labeling"
 WORK = "labeling/"
 _SFN_MODEL = botocore.session.get_session().get_service_model("stepfunctions")
@@ -106,9 +106,9 @@ def sfn() -> FakeStepFunctions:
     return FakeStepFunctions()
 
 
-def test_a_running_run_keeps_its_images_and_this_run_claims_the_rest(s3, sagemaker, athena, sfn):
+def test_a_running_run_keeps_its_images_and_this_run_claims_the_rest(s3, sagemaker, athena, sfn, offline):
     put_images(s3, "a.jpg", "b.jpg", "c.jpg", "d.jpg")
-    athena.add_row(uri("d.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row(uri("d.jpg"), "APPROVED", "2026-11-01T00:00:00.000Z")
     rival = other_run(s3, sfn, "monday", "RUNNING", [uri("a.jpg"), uri("b.jpg")])
     result, summary = check(s3, sagemaker, athena, sfn)
     assert manifest(s3, result["manifest_uri"]) == {uri("c.jpg")}
@@ -123,9 +123,9 @@ def test_a_running_run_keeps_its_images_and_this_run_claims_the_rest(s3, sagemak
     assert s3.head_object(Bucket=BUCKET, Key=own)["ServerSideEncryption"] == "AES256"
 
 
-def test_a_recent_success_whose_approvals_are_not_visible_yet_still_holds_its_images(s3, sagemaker, athena, sfn):
+def test_a_recent_success_whose_approvals_are_not_visible_yet_still_holds_its_images(s3, sagemaker, athena, sfn, offline):
     put_images(s3, "a.jpg", "b.jpg", "c.jpg")
-    athena.add_row(uri("a.jpg"), "APPROVED", "2026-11-29T11:50:00.000Z")  # 1 of its 2 approvals is visible
+    offline.add_row(uri("a.jpg"), "APPROVED", "2026-11-29T11:50:00.000Z")  # 1 of its 2 approvals is visible
     rival = other_run(s3, sfn, "monday", "SUCCEEDED", [uri("a.jpg"), uri("b.jpg")], stopped_ago=300,
                       output={"approved": 2, "rejected": 0})
     result, _ = check(s3, sagemaker, athena, sfn)
@@ -134,10 +134,10 @@ def test_a_recent_success_whose_approvals_are_not_visible_yet_still_holds_its_im
     assert rival in markers(s3)
 
 
-def test_a_recent_success_whose_approvals_are_all_visible_is_released(s3, sagemaker, athena, sfn):
+def test_a_recent_success_whose_approvals_are_all_visible_is_released(s3, sagemaker, athena, sfn, offline):
     put_images(s3, "a.jpg", "b.jpg")
-    athena.add_row(uri("a.jpg"), "APPROVED", "2026-11-29T11:50:00.000Z")
-    athena.add_row(uri("b.jpg"), "REJECTED", "2026-11-29T11:50:00.000Z")
+    offline.add_row(uri("a.jpg"), "APPROVED", "2026-11-29T11:50:00.000Z")
+    offline.add_row(uri("b.jpg"), "REJECTED", "2026-11-29T11:50:00.000Z")
     rival = other_run(s3, sfn, "monday", "SUCCEEDED", [uri("a.jpg"), uri("b.jpg")], stopped_ago=60,
                       output={"approved": 1, "rejected": 1})
     result, summary = check(s3, sagemaker, athena, sfn)
@@ -217,7 +217,7 @@ def test_a_running_run_whose_manifest_is_gone_stops_the_step_instead_of_guessing
     put_images(s3, "a.jpg")
     other_run(s3, sfn, "monday", "RUNNING", [uri("a.jpg")])
     s3.delete_object(Bucket=BUCKET, Key=f"{WORK}runs/scratch-monday-0123456789/input.manifest")
-    with pytest.raises(in_flight.InFlightUnknown, match="scratch-monday-0123456789 is RUNNING .* cannot be read"):
+    with pytest.raises(in_flight.InFlightUnknown, match=r"scratch-monday-0123456789 is RUNNING .* cannot be read"):
         check(s3, sagemaker, athena, sfn)
 
 

@@ -8,7 +8,7 @@ is such a missing key: it must count as gone, not fail the run.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -39,7 +39,7 @@ def _own_execution(pipeline: SandboxPipeline) -> str:
 def test_a_marker_released_after_the_listing_is_gone_not_an_error(pipeline):
     work = pipeline.cfg.storage.work_prefix
     released = in_flight.marker_key(work, "scratch-released")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = in_flight.InFlight()
     with acting_as(pipeline.deploy.arns.check_lambda_role, "check"):
         s3, sfn = _clients()
@@ -71,7 +71,7 @@ def test_a_marker_the_role_may_not_read_still_fails_loudly(pipeline):
     document = document if isinstance(document, dict) else json.loads(document)
     document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "ClaimImagesInFlight"]
     iam.put_role_policy(RoleName=role, PolicyName=INLINE_POLICY_NAME, PolicyDocument=json.dumps(document))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with acting_as(pipeline.deploy.arns.check_lambda_role, "check"):
         s3, sfn = _clients()
         with pytest.raises(ClientError) as caught:

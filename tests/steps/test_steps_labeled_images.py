@@ -1,18 +1,24 @@
 """Reading approved labels from the offline store: feature group states, Athena, result CSV."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from steps_fakes import BUCKET, FEATURE_GROUP
 
-from conftest import BUCKET, FEATURE_GROUP
+from sandbox.featurestore.catalog import DEFAULT_DATABASE as OFFLINE_DATABASE
 from steps.errors import AthenaQueryFailed
 from steps.labeled_images import (
-    OfflineTable, PollPolicy, approved_image_uris, approved_query, offline_table, read_result_column, run_query,
+    OfflineTable,
+    PollPolicy,
+    approved_image_uris,
+    approved_query,
+    offline_table,
+    read_result_column,
+    run_query,
 )
-from steps_fakes import FakeAthena, OFFLINE_DATABASE
 
 OUTPUT = f"s3://{BUCKET}/labeling/athena/"
 
@@ -71,9 +77,8 @@ def test_query_quotes_identifiers_and_orders_by_the_three_times():
     assert '"is_deleted" = false' in sql and "'APPROVED'" in sql
 
 
-def test_failed_query_raises_with_athenas_reason(s3):
-    athena = FakeAthena(s3, "t")
-    with pytest.raises(AthenaQueryFailed, match=r"FAILED: SYNTAX_ERROR: .*no such table"):
+def test_failed_query_raises_with_athenas_reason(athena):
+    with pytest.raises(AthenaQueryFailed, match=r"FAILED: TABLE_NOT_FOUND: .*'awsdatacatalog.nowhere.t' does not exist"):
         run_query(athena, 'SELECT 1 FROM "nowhere"."t"', "primary", OUTPUT, None, sleep=lambda s: None)
 
 
@@ -91,7 +96,7 @@ def test_cancelled_query_raises():
 
 def test_polling_backs_off_to_a_bound_and_times_out():
     class Stuck:
-        kwargs: dict = {}
+        kwargs: ClassVar[dict] = {}
 
         def start_query_execution(self, **kwargs):
             Stuck.kwargs = kwargs
@@ -128,10 +133,10 @@ def test_result_csv_with_an_unexpected_header_is_an_error(s3):
         list(read_result_column(s3, f"s3://{BUCKET}/athena/q.csv", "image_uri"))
 
 
-def test_approved_image_uris_end_to_end(s3, sagemaker, athena):
-    athena.add_row("s3://b/1.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
-    athena.add_row("s3://b/2.jpg", "REJECTED", "2026-11-01T00:00:00.000Z")
-    athena.add_row("s3://b/3.jpg", "REJECTED", "2026-11-01T00:00:00.000Z", write_time="2026-11-01 00:00:00.000")
-    athena.add_row("s3://b/3.jpg", "APPROVED", "2026-11-01T00:00:00.000Z", write_time="2026-11-01 00:05:00.000")
+def test_approved_image_uris_end_to_end(s3, sagemaker, athena, offline):
+    offline.add_row("s3://b/1.jpg", "APPROVED", "2026-11-01T00:00:00.000Z")
+    offline.add_row("s3://b/2.jpg", "REJECTED", "2026-11-01T00:00:00.000Z")
+    offline.add_row("s3://b/3.jpg", "REJECTED", "2026-11-01T00:00:00.000Z", write_time="2026-11-01 00:00:00.000")
+    offline.add_row("s3://b/3.jpg", "APPROVED", "2026-11-01T00:00:00.000Z", write_time="2026-11-01 00:05:00.000")
     labeled, note = approved_image_uris(sagemaker, athena, s3, FEATURE_GROUP, "primary", OUTPUT, sleep=lambda s: None)
     assert labeled == {"s3://b/1.jpg", "s3://b/3.jpg"} and note is None

@@ -4,8 +4,15 @@ from __future__ import annotations
 import io
 import json
 
-from conftest import BUCKET
-from steps.manifests import encryption_args, input_manifest_bytes, iter_body_lines, read_manifest_lines, write_input_manifest
+from steps_fakes import BUCKET
+
+from steps.manifests import (
+    encryption_args,
+    input_manifest_bytes,
+    iter_body_lines,
+    read_manifest_lines,
+    write_input_manifest,
+)
 
 
 def test_input_manifest_is_ascii_json_lines_that_decode_to_the_exact_uris():

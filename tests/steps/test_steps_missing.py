@@ -1,14 +1,14 @@
 """The set difference and the backlog order."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from steps.missing import select_missing
 from steps.s3_images import ImageObject, is_image_key, split_s3_uri
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def image(name: str, age_days: int) -> ImageObject:

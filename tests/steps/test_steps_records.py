@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from steps_fakes import verified_line
 
 from steps import contract
 from steps.errors import ManifestError
 from steps.records import RecordContext, event_time, parse_line, record_from_line, to_feature_values
-from steps_fakes import verified_line
 
 CTX = RecordContext("scratch-boxes", "scratch-verdict", 0, "scratch-run-lbl", "scratch-run-vfy")
 

@@ -7,13 +7,12 @@ import tracemalloc
 from typing import Any
 
 import pytest
+from steps_fakes import BUCKET, FEATURE_GROUP, FakeFeatureStore, verified_line
 
-from conftest import BUCKET, FEATURE_GROUP
 from steps import update_feature_store as step
 from steps.batch_writer import RetryPolicy
 from steps.errors import FeatureStoreWriteFailed, ManifestError
 from steps.log import StepSummary
-from steps_fakes import FakeFeatureStore, verified_line
 
 MANIFEST_KEY = "labeling/runs/r/verification/r-vfy/manifests/output/output.manifest"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)

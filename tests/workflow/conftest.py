@@ -1,19 +1,13 @@
 """Fixtures for the workflow tests: the shipped config and variants of it."""
 from __future__ import annotations
 
-import dataclasses
-import logging
-import os
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
-
-from workflow import ground_truth  # noqa: E402
-from workflow.config import PipelineConfig, load_config  # noqa: E402
-from workflow.resources import ResourceArns  # noqa: E402
+from workflow import ground_truth
+from workflow.config import PipelineConfig, load_config, replace
+from workflow.resources import ResourceArns
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KMS_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -33,24 +27,24 @@ def with_workforce(cfg: PipelineConfig, kind: str) -> PipelineConfig:
     """``cfg`` with a private, vendor or public workforce."""
     region = cfg.pipeline.region
     if kind == "public":
-        workforce = dataclasses.replace(
+        workforce = replace(
             cfg.workforce, type="public", workteam_arn=ground_truth.public_workteam_arn(region), public_task_price_usd=0.036
         )
         lifetime = ground_truth.TASK_AVAILABILITY_MAX_PUBLIC
-        return dataclasses.replace(
+        return replace(
             cfg,
             workforce=workforce,
-            labeling=dataclasses.replace(cfg.labeling, task_availability_lifetime_seconds=lifetime),
-            verification=dataclasses.replace(cfg.verification, task_availability_lifetime_seconds=lifetime),
+            labeling=replace(cfg.labeling, task_availability_lifetime_seconds=lifetime),
+            verification=replace(cfg.verification, task_availability_lifetime_seconds=lifetime),
         )
     if kind == "vendor":
         arn = f"arn:aws:sagemaker:{region}:111122223333:workteam/vendor-crowd/acme-labeling"
-        return dataclasses.replace(cfg, workforce=dataclasses.replace(cfg.workforce, type="vendor", workteam_arn=arn))
+        return replace(cfg, workforce=replace(cfg.workforce, type="vendor", workteam_arn=arn))
     return cfg
 
 
 def with_kms(cfg: PipelineConfig) -> PipelineConfig:
-    return dataclasses.replace(cfg, storage=dataclasses.replace(cfg.storage, kms_key_arn=KMS_KEY_ARN))
+    return replace(cfg, storage=replace(cfg.storage, kms_key_arn=KMS_KEY_ARN))
 
 
 @pytest.fixture(params=[(kind, kms) for kind in ("private", "vendor", "public") for kms in (False, True)],

@@ -4,9 +4,9 @@ from __future__ import annotations
 import boto3
 import pytest
 from moto import mock_aws
-from stepfunctions.steps import Catch, Chain, Graph, Pass
-from stepfunctions.steps.compute import LambdaStep as SdkLambdaStep
 
+from workflow.sdk import Catch, Chain, Graph, Pass
+from workflow.sdk import LambdaStep as SdkLambdaStep
 from workflow.sdk_ext import Fail, LambdaStep, Task, Workflow
 
 

@@ -8,7 +8,7 @@ import pytest
 from statelint.config import Config
 from statelint.linter import Linter
 
-from steps import contract, naming
+from steps import contract, layout, naming
 from workflow import graph, polling
 from workflow.graph import render_definition
 from workflow.resources import ResourceArns
@@ -201,14 +201,13 @@ def _longest_state(cfg) -> dict:
     """The largest state the execution can hold, every field at its maximal length."""
     run = "x" * (naming.MAX_JOB_NAME_LENGTH - 4)  # job name = run + "-lbl": at most 63 characters
     job_name = run + "-vfy"
-    base = f"s3://{cfg.storage.bucket}/{naming.run_prefix(cfg.storage.work_prefix, run)}"
-    longest_uri = f"{base}verification/{job_name}/manifests/output/output.manifest"
+    outputs = layout.verification_output_prefix(cfg.storage.work_prefix, run)
+    longest_uri = f"s3://{cfg.storage.bucket}/{layout.output_manifest_key(outputs, job_name)}"
     count = 10**12  # 13 digits: far beyond any image count
-    check = {field: count for field in ("images_found", "already_labeled", "missing", "in_flight", "selected", "backlog",
-                                        "max_images")}
+    check = dict.fromkeys(("images_found", "already_labeled", "missing", "in_flight", "selected", "backlog", "max_images"), count)
     check.update(run_id=run, manifest_uri=longest_uri, labeling_job_name=job_name, verification_job_name=job_name,
                  labeling_output_uri=longest_uri, verification_output_uri=longest_uri)
-    counters = {name: count for name in ("TotalLabeled", "HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled")}
+    counters = dict.fromkeys(("TotalLabeled", "HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled"), count)
     return {
         "check": check,
         "poll": {"round": polling.MAX_WAIT_STEPS, "seconds": 86400},
@@ -218,7 +217,7 @@ def _longest_state(cfg) -> dict:
         "labeling_create_retry": {"attempt": len(graph.CREATE_RETRY_WAITS), "seconds": max(graph.CREATE_RETRY_WAITS)},
         "verification_create_retry": {"attempt": len(graph.CREATE_RETRY_WAITS), "seconds": max(graph.CREATE_RETRY_WAITS)},
         "verification_output": {"manifest_uri": longest_uri},
-        "update": {field: count for field in ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")},
+        "update": dict.fromkeys(("lines_read", "approved", "rejected", "unlabeled", "written", "seconds"), count),
         # A caught create error (ResourceInUse, or SageMaker's catch-all on its way to a retry):
         # error name and a service message of up to 1,000 characters.
         "error": {"Error": "SageMaker.AmazonSageMakerException", "Cause": "c" * 1000},

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from workflow import resources
-from workflow.config import PIPELINE_NAME_MAX
+from workflow.config import PIPELINE_NAME_MAX, replace
 from workflow.resources import ResourceArns
 
 
@@ -33,7 +34,7 @@ def test_asset_locations(cfg):
         "s3://my-factory-images/labeling/assets/verification-categories.json"
     )
     assert resources.athena_output_uri(cfg) == "s3://my-factory-images/labeling/athena/"
-    with pytest.raises(ValueError, match="unknown asset 'x.html'; known: labeling.liquid.html"):
+    with pytest.raises(ValueError, match=re.escape("unknown asset 'x.html'; known: labeling.liquid.html")):
         resources.asset_key(cfg, "x.html")
 
 
@@ -51,7 +52,7 @@ def test_placeholder_arns(cfg):
 
 def test_configured_roles_win(cfg):
     own = "arn:aws:iam::111122223333:role/team/labeling-gt"
-    configured = dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, ground_truth_role_arn=own))
+    configured = replace(cfg, iam=replace(cfg.iam, ground_truth_role_arn=own))
     arns = ResourceArns.for_account(configured, "123456789012")
     assert arns.ground_truth_role == own
     assert arns.check_lambda_role == "arn:aws:iam::123456789012:role/scratch-labeling-check-lambda"
@@ -61,13 +62,13 @@ def test_configured_roles_win(cfg):
 
 def test_a_configured_lambda_role_serves_every_function(cfg):
     own = "arn:aws:iam::111122223333:role/team/labeling-lambdas"
-    arns = ResourceArns.for_account(dataclasses.replace(cfg, iam=dataclasses.replace(cfg.iam, lambda_role_arn=own)),
+    arns = ResourceArns.for_account(replace(cfg, iam=replace(cfg.iam, lambda_role_arn=own)),
                                     "123456789012")
     assert arns.check_lambda_role == arns.filter_lambda_role == arns.update_lambda_role == own
 
 
 def test_the_longest_pipeline_name_keeps_every_function_and_role_name_within_64(cfg):
-    longest = dataclasses.replace(cfg, pipeline=dataclasses.replace(cfg.pipeline, name="p" * PIPELINE_NAME_MAX))
+    longest = replace(cfg, pipeline=replace(cfg.pipeline, name="p" * PIPELINE_NAME_MAX))
     names = [*resources.lambda_names(longest), *resources.role_names(longest).values()]
     assert resources.filter_lambda_name(longest) in names
     assert max(len(name) for name in names) <= 64, max(names, key=len)

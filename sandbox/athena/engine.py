@@ -1,4 +1,4 @@
-"""Athena stand-in: run the query's actual SQL on the offline store and write the result CSV to S3.
+"""Athena's engine: run the query's actual SQL on the offline store and write the result CSV to S3.
 
 Queries run when started (their state goes straight to SUCCEEDED or FAILED). SQL that SQLite cannot
 run fails the query the way Athena does (``StateChangeReason`` plus ``AthenaError``), never with an
@@ -6,7 +6,8 @@ empty result. Results are written to ``<OutputLocation>/<QueryExecutionId>.csv``
 dialect: a header row, every value double-quoted (quotes doubled), NULL as an empty unquoted field,
 booleans as ``true``/``false``. ``GetQueryResults`` pages at most 1,000 rows, header row first.
 
-The wire format (moto's AthenaResponse methods) is wired in ``sandbox.moto_patches``.
+The wire layer (moto's AthenaResponse methods) is ``sandbox.athena.responses``; request errors are
+``sandbox.athena.errors.InvalidRequestException``, which moto renders in Athena's error shape.
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ import re
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
+from sandbox.athena.errors import InvalidRequestException
 from sandbox.clock import SandboxClock
 from sandbox.featurestore.offline_store import AthenaTimestamp, OfflineStore
 
@@ -34,10 +37,6 @@ _DECLARED_NAMES = (  # names a query defines itself: aliases, and CTE names (fir
 _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
 
 PutObject = Callable[[str, str, str, bytes], None]  # (account, bucket, key, body); raises KeyError: no bucket
-
-
-class AthenaRequestError(Exception):
-    """InvalidRequestException: the request itself is wrong (not the SQL)."""
 
 
 @dataclass
@@ -95,18 +94,18 @@ class AthenaEngine:
 
     def start_query_execution(self, account: str, query: str, *, database: str | None, workgroup: str,
                               output_location: str | None,
-                              authorize: Callable[["QueryExecution"], str | None] | None = None) -> str:
-        """Run the query now; return its QueryExecutionId. AthenaRequestError for a bad request.
+                              authorize: Callable[[QueryExecution], str | None] | None = None) -> str:
+        """Run the query now; return its QueryExecutionId. InvalidRequestException for a bad request.
         ``authorize`` (sandbox.iam.athena) may refuse it for its caller: the query then FAILS."""
         if not query or len(query) > 262144:
-            raise AthenaRequestError("QueryString must be 1 to 262144 characters long")
+            raise InvalidRequestException("QueryString must be 1 to 262144 characters long")
         if not output_location:
-            raise AthenaRequestError(
+            raise InvalidRequestException(
                 "No output location provided. An output location is required either through the Workgroup "
                 "result configuration setting or as an API input."
             )
         if not _S3_URI.match(output_location):
-            raise AthenaRequestError(f"OutputLocation must be an s3://bucket/prefix/ URI, got {output_location!r}")
+            raise InvalidRequestException(f"OutputLocation must be an s3://bucket/prefix/ URI, got {output_location!r}")
         query_id = str(uuid.uuid4())
         csv_uri = output_location.rstrip("/") + f"/{query_id}.csv"
         execution = QueryExecution(query_id, query, database, workgroup, csv_uri, self._clock.now())
@@ -129,12 +128,12 @@ class AthenaEngine:
         """GetQueryResults: header row then data rows, at most ``max_results`` (<= 1000) per page."""
         execution = self._get(query_id)
         if execution.state != "SUCCEEDED":
-            raise AthenaRequestError(f"Query has not yet finished. Current state: {execution.state}")
+            raise InvalidRequestException(f"Query has not yet finished. Current state: {execution.state}")
         page = max_results or MAX_PAGE
         if not 1 <= page <= MAX_PAGE:
-            raise AthenaRequestError(f"MaxResults must be between 1 and {MAX_PAGE}, got {page}")
+            raise InvalidRequestException(f"MaxResults must be between 1 and {MAX_PAGE}, got {page}")
         start = int(next_token) if next_token else 0
-        table = [tuple(execution.columns)] + execution.rows  # the header row is the first row of page one
+        table = [tuple(execution.columns), *execution.rows]  # the header row is the first row of page one
         chunk = table[start:start + page]
         rows = [{"Data": [_cell(value) for value in row]} for row in chunk]
         result: dict[str, Any] = {
@@ -144,7 +143,7 @@ class AthenaEngine:
                 "ResultSetMetadata": {"ColumnInfo": [
                     {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
                      "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
-                    for name, kind in zip(execution.columns, execution.column_types)
+                    for name, kind in zip(execution.columns, execution.column_types, strict=True)
                 ]},
             },
         }
@@ -166,7 +165,7 @@ class AthenaEngine:
         with self._lock:
             execution = self._executions.get(query_id)
         if execution is None:
-            raise AthenaRequestError(f"QueryExecution {query_id} was not found")
+            raise InvalidRequestException(f"QueryExecution {query_id} was not found")
         return execution
 
     def _run(self, account: str, execution: QueryExecution) -> None:

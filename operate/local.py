@@ -5,46 +5,16 @@ images, runs one execution while printing each state, and ends with a summary.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
+from operate.follow import ExecutionOutcome, follow
 from publish.aws import AwsClients
 from publish.deployer import Deployer, DeployResult
-from publish.follow import ExecutionOutcome, follow
 from workflow.config import PipelineConfig
-
-_ACCOUNT_IN_ARN = re.compile(r"^(arn:aws:[a-z-]+:[a-z0-9-]*:)(\d{12})(:.*)$")
-
-
-def in_account(cfg: PipelineConfig, account_id: str) -> tuple[PipelineConfig, list[str]]:
-    """The config with account-specific ARNs moved into the sandbox's account.
-
-    A private workteam belongs to one account; the sandbox is another account,
-    so ``arn:...:111122223333:workteam/...`` becomes ``arn:...:<sandbox>:workteam/...``.
-    Returns the new config and one note per ARN moved.
-    """
-    notes = []
-
-    def move(arn: str | None, what: str) -> str | None:
-        match = _ACCOUNT_IN_ARN.match(arn or "")
-        if not match or match.group(2) == account_id:
-            return arn
-        moved = f"{match.group(1)}{account_id}{match.group(3)}"
-        notes.append(f"{what}: {arn} -> {moved}")
-        return moved
-
-    workforce = cfg.workforce
-    if workforce.type != "public":
-        workforce = dataclasses.replace(workforce, workteam_arn=move(workforce.workteam_arn, "workteam"))
-    storage = dataclasses.replace(cfg.storage, kms_key_arn=move(cfg.storage.kms_key_arn, "kms key"))
-    iam = dataclasses.replace(cfg.iam, **{
-        field.name: move(getattr(cfg.iam, field.name), f"iam.{field.name}") for field in dataclasses.fields(cfg.iam)
-    })
-    return dataclasses.replace(cfg, workforce=workforce, storage=storage, iam=iam), notes
+from workflow.resources import in_account
 
 
 @dataclass

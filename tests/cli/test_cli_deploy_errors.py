@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, env: dict[str, str] | None = None, code: str | None = None) -> subprocess.CompletedProcess:
-    environ = {**os.environ, "SAGEMAKER_SUPPRESS_V2_WARNING": "1", **(env or {})}
+    environ = {**os.environ, **(env or {})}
     environ = {k: v for k, v in environ.items() if v is not None}
     command = [sys.executable, "-c", code, *args] if code else [sys.executable, "deploy.py", *args]
     return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=240)
@@ -44,7 +44,7 @@ def test_unreachable_endpoint_is_one_line():
 class _RefusingSts(BaseHTTPRequestHandler):
     """Answers every request as STS does for an invalid access key (query protocol, XML error)."""
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
                 b"<Code>InvalidClientTokenId</Code><Message>The security token included in the request is "
@@ -99,7 +99,7 @@ def connect(*args, **kwargs):
     raise {error}
 
 publish.aws.connect = connect
-sys.exit(deploy.cli(sys.argv[1:]))
+sys.exit(deploy.main(sys.argv[1:]))
 """
 
 

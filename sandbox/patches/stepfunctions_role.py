@@ -1,6 +1,6 @@
 """Step Functions calling SageMaker and Lambda as the state machine's role.
 
-``install(patch)`` (called from ``sandbox.moto_patches._apply_all``) wraps the evaluation of every
+``install()`` (called by the patch registry, ``sandbox.patches``) wraps the evaluation of every
 Task state in moto's engine:
 
 - The task's AWS calls are made as the execution role: AWS "uses the IAM role that you specify
@@ -29,10 +29,11 @@ Task state in moto's engine:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.iam import trust
 from sandbox.iam.identity import acting_as
+from sandbox.patches.base import patch
 
 CANNOT_ASSUME = ("Neither the global service principal states.amazonaws.com, nor the regional one is authorized "
                  "to assume the provided role.")
@@ -42,8 +43,11 @@ class StatesCannotAssumeRole(RuntimeError):
     """Step Functions may not assume the execution role (moto reports it as States.Runtime)."""
 
 
-def install(patch: Callable[[Any, str, Any], None]) -> None:
-    """Run every Task state as the execution role; name Lambda's unmodelled errors as AWS does."""
+def install() -> None:
+    """Run every Task state as the execution role; name Lambda's unmodelled errors as AWS does.
+
+    Why: moto's engine calls every service with the process's credentials and names Lambda's
+    unmodelled errors after their codes (see the module docstring)."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )

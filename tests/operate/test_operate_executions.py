@@ -1,15 +1,22 @@
-"""The pure parts of publish.executions: durations, tables, causes, the state a run ended in."""
+"""The pure parts of operate.executions: durations, tables, causes, the state a run ended in."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from publish.executions import (
-    ExecutionRow, RunsError, execution_arn, explain_lines, format_duration, parse_input, plain_cause, table_lines,
+from operate.executions import (
+    ExecutionRow,
+    RunsError,
+    execution_arn,
+    explain_lines,
+    format_duration,
+    parse_input,
+    plain_cause,
+    table_lines,
 )
 
-T0 = datetime(2026, 11, 29, 15, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 29, 15, 0, 0, tzinfo=UTC)
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:scratch-labeling"
 
 

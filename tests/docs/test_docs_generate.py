@@ -79,7 +79,7 @@ def test_every_key_of_config_yaml_is_in_the_readme_reference():
 def test_the_reference_table_has_one_row_per_key_with_type_default_and_description():
     rows = [line for line in generate.config_reference_section().splitlines() if line.startswith("| `")]
     assert len(rows) == len(describe_keys())
-    cells = dict(zip([row[0] for row in describe_keys()], rows))
+    cells = dict(zip([row[0] for row in describe_keys()], rows, strict=True))
     assert cells["schedule.timezone"] == "| `schedule.timezone` | string | `UTC` | IANA time zone of the schedule expression. |"
     assert cells["pipeline.name"].split(" | ")[2] == "required"
 
@@ -170,7 +170,7 @@ def test_generate_check_reports_a_stale_readme(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(generate, "README", readme)
     monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
     assert generate.main(["--check"]) == 1
-    assert capsys.readouterr().err == "out of date: README.md; run python docs/generate.py\n"
+    assert capsys.readouterr().err == "error: out of date: README.md; run python docs/generate.py\n"
     assert generate.main([]) == 0
     assert generate.section_text(readme.read_text(), "config-reference") == generate.config_reference_section()
     assert readme.read_text().count("| `schedule.timezone` |") == 1

@@ -1,20 +1,24 @@
 """moto extensions for IAM evaluation: ``iam:SimulatePrincipalPolicy`` and identities in Lambda threads.
 
-``install(patch)`` is called once from ``sandbox.moto_patches._apply_all`` with its ``_patch``
-(so ``uninstall`` restores everything).
+Installed by the patch registry (``sandbox.patches``), which restores moto's originals on uninstall.
 """
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.iam import evaluation, identity
+from sandbox.patches.base import patch
 
 DEFAULT_MAX_ITEMS = 100  # SimulatePrincipalPolicy's MaxItems default (IAM API Reference)
 
 
-def install(patch: Callable[[Any, str, Any], None]) -> None:
-    """Add SimulatePrincipalPolicy to moto's IAM and make Thread.start carry inheritable identities."""
+def install() -> None:
+    """Add SimulatePrincipalPolicy to moto's IAM and make Thread.start carry inheritable identities.
+
+    Why: moto lacks SimulatePrincipalPolicy (see ``simulate_principal_policy``), and a Lambda
+    handler's threads must call AWS as the function's role, as the handler does
+    (``sandbox.iam.identity.inheriting_start``)."""
     from moto.iam.responses import IamResponse
 
     patch(IamResponse, "simulate_principal_policy", simulate_principal_policy)
@@ -29,7 +33,7 @@ def simulate_principal_policy(self: Any) -> Any:
     result per action and resource ("*" when ResourceArns is omitted), the role's policies plus any
     PolicyInputList documents, MaxItems/Marker paging with IsTruncated."""
     from moto.core.responses import ActionResult
-    from moto.iam.exceptions import InvalidInput, NoSuchEntity
+    from moto.iam.exceptions import InvalidInput, NoSuchEntity, NotFoundException
 
     source = self._get_param("PolicySourceArn") or ""
     if ":role/" not in source:
@@ -37,7 +41,7 @@ def simulate_principal_policy(self: Any) -> Any:
     role_name = source.rsplit("/", 1)[-1]
     try:
         self.backend.get_role_by_arn(source)
-    except Exception:
+    except NotFoundException:
         raise NoSuchEntity(f"The role with name {role_name} cannot be found.") from None
     policies = evaluation.role_policies(self.current_account, source)
     for index, document in enumerate(_list(self._get_param("PolicyInputList")), start=1):

@@ -1,5 +1,7 @@
 """Shared set-up for the Ground Truth stand-in tests: moto, a stand-in sandbox, S3 inputs, a role.
 
+The fixtures built on it (``gt_module_env``, ``gt_env``) live in this folder's conftest.py.
+
 The stand-in sandbox has what ``sandbox.ground_truth.install`` needs (``clock``,
 ``workforce``); its clock runs at real speed so only ``advance()`` moves jobs on.
 """
@@ -12,8 +14,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
 
 import sandbox.ground_truth as ground_truth
 from sandbox.clock import SandboxClock
@@ -173,21 +173,6 @@ def make_env(image_count: int = 6, **profile: Any) -> GroundTruthEnv:
         json.dumps({"document-version": "2018-11-28", "labels": [{"label": label} for label in (*CHOICES, "scratch")]}),
     )
     return env
-
-
-@pytest.fixture(scope="module")
-def gt_module_env():
-    """One mock and one set of S3 inputs per test module (setting them up is the slow part)."""
-    with mock_aws():
-        yield make_env()
-        ground_truth.uninstall()
-
-
-@pytest.fixture
-def gt_env(gt_module_env):
-    """The module's inputs with a fresh Ground Truth (no jobs), clock and default workforce."""
-    gt_module_env.sandbox = _stand_in()
-    return gt_module_env
 
 
 def use_workforce(env: GroundTruthEnv, **profile: Any) -> None:

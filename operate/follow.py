@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -102,8 +102,9 @@ def payload_sizes(events: list[dict]) -> Iterator[int]:
 def follow(sfn, arn: str, emit: Callable[[str], None] = print, poll_seconds: float = 0.2,
            timeout_seconds: float = 3600.0) -> ExecutionOutcome:
     """Print the execution's progress until it ends; return how it ended."""
-    seen, started, states = 0, {}, []
-    max_payload = 0
+    seen, max_payload = 0, 0
+    started: dict = {}  # describe_event's memory of when each state started
+    states: list[str] = []
     t0 = time.monotonic()
     while True:
         description = sfn.describe_execution(executionArn=arn)

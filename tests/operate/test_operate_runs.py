@@ -10,15 +10,15 @@ import pytest
 import runs
 from publish.aws import AwsClients
 from publish.deployer import Deployer
-from publish.local import in_account
 from sandbox import Sandbox
 from sandbox.sample_images import generate_sample_images
 from sandbox.workforce import WorkforceProfile
 from workflow.config import load_config
+from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(ROOT / "config.yaml")
-QUICK_JOBS = dict(initializing_seconds=60, labeling_seconds=600, verification_seconds=300)
+QUICK_JOBS = {"initializing_seconds": 60, "labeling_seconds": 600, "verification_seconds": 300}
 
 
 @pytest.fixture(scope="module")

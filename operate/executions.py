@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from publish.follow import event_details, history
+from cli import CommandError
+from operate.follow import event_details, history
 from workflow.config import PipelineConfig
 from workflow.resources import ResourceArns
 
@@ -26,12 +27,8 @@ _COUNT_HEADINGS = {"images_found": "found", "already_labeled": "labeled", "selec
                    "unlabeled": "unlabeled", "written": "written"}
 
 
-class RunsError(RuntimeError):
+class RunsError(CommandError):
     """A problem the user can fix; ``exit_code`` 2 for bad arguments, 1 for the environment."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def parse_input(text: str) -> dict[str, Any]:
@@ -102,7 +99,7 @@ class ExecutionRow:
         )
 
     def duration_seconds(self, now: datetime | None = None) -> float:
-        end = self.stopped or now or datetime.now(timezone.utc)
+        end = self.stopped or now or datetime.now(UTC)
         return (end - self.started).total_seconds()
 
 
@@ -120,7 +117,7 @@ def recent_executions(sfn: Any, state_machine_arn: str, max_items: int) -> list[
 
 def format_duration(seconds: float) -> str:
     """``42 s``, ``3 min 5 s``, ``2 h 14 min``, ``3 d 4 h``."""
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)
@@ -135,7 +132,7 @@ def format_duration(seconds: float) -> str:
 
 def format_time(moment: datetime) -> str:
     """A timestamp in UTC, to the second: ``2026-11-29 15:51:14 UTC``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def table_lines(rows: list[ExecutionRow], now: datetime | None = None) -> list[str]:
@@ -146,7 +143,7 @@ def table_lines(rows: list[ExecutionRow], now: datetime | None = None) -> list[s
         counts = [str(row.summary.get(key, "-")) if row.summary else "-" for key in SUMMARY_COUNTS]
         cells.append([row.name, row.status, format_time(row.started), format_duration(row.duration_seconds(now)), *counts])
     widths = [max(len(line[column]) for line in cells) for column in range(len(headings))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in cells]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in cells]
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:

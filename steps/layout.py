@@ -1,0 +1,87 @@
+"""The S3 layout of the work prefix: every key the pipeline writes under ``storage.work_prefix``.
+
+One module, used by the steps (Lambda), the IAM policies, the resource names, the preflight and
+the reliability suite, so that a key and the permission to write it cannot drift apart::
+
+    <work_prefix>assets/<asset>                          Ground Truth UI template and category files
+    <work_prefix>athena/<query id>.csv                   Athena query results
+    <work_prefix>active/<run id>.json                    one marker per run in flight (steps.in_flight)
+    <work_prefix>runs/<run id>/input.manifest            the labeling job's input
+    <work_prefix>runs/<run id>/labeling/<job>/...        the labeling job's output
+    <work_prefix>runs/<run id>/verification-input.manifest
+    <work_prefix>runs/<run id>/verification/<job>/...    the verification job's output
+
+Ground Truth writes a job's output manifest to ``<S3OutputPath><job name>/manifests/output/output.manifest``
+("Output Data", https://docs.aws.amazon.com/sagemaker/latest/dg/sms-data-output.html).
+Standard library only: this module ships in the Lambda zip.
+"""
+from __future__ import annotations
+
+ASSETS = "assets/"
+ATHENA = "athena/"
+ACTIVE = "active/"
+RUNS = "runs/"
+LABELING = "labeling/"
+VERIFICATION = "verification/"
+INPUT_MANIFEST = "input.manifest"
+VERIFICATION_INPUT_MANIFEST = "verification-input.manifest"
+OUTPUT_MANIFEST = "manifests/output/output.manifest"
+MARKER_SUFFIX = ".json"
+
+
+def base(work_prefix: str) -> str:
+    """The work prefix ending with "/" (or empty)."""
+    return work_prefix if not work_prefix or work_prefix.endswith("/") else work_prefix + "/"
+
+
+def assets_prefix(work_prefix: str) -> str:
+    return base(work_prefix) + ASSETS
+
+
+def asset_key(work_prefix: str, asset: str) -> str:
+    return assets_prefix(work_prefix) + asset
+
+
+def athena_prefix(work_prefix: str) -> str:
+    return base(work_prefix) + ATHENA
+
+
+def active_prefix(work_prefix: str) -> str:
+    return base(work_prefix) + ACTIVE
+
+
+def marker_key(work_prefix: str, run: str) -> str:
+    """One run's in-flight marker."""
+    return f"{active_prefix(work_prefix)}{run}{MARKER_SUFFIX}"
+
+
+def runs_prefix(work_prefix: str) -> str:
+    return base(work_prefix) + RUNS
+
+
+def run_prefix(work_prefix: str, run: str) -> str:
+    """Where one run keeps its manifests and job outputs."""
+    return f"{runs_prefix(work_prefix)}{run}/"
+
+
+def input_manifest_key(work_prefix: str, run: str) -> str:
+    return run_prefix(work_prefix, run) + INPUT_MANIFEST
+
+
+def verification_input_key(work_prefix: str, run: str) -> str:
+    return run_prefix(work_prefix, run) + VERIFICATION_INPUT_MANIFEST
+
+
+def labeling_output_prefix(work_prefix: str, run: str) -> str:
+    """The labeling job's S3OutputPath."""
+    return run_prefix(work_prefix, run) + LABELING
+
+
+def verification_output_prefix(work_prefix: str, run: str) -> str:
+    """The verification job's S3OutputPath."""
+    return run_prefix(work_prefix, run) + VERIFICATION
+
+
+def output_manifest_key(output_prefix: str, job_name: str) -> str:
+    """Where Ground Truth writes the output manifest of ``job_name`` under its S3OutputPath."""
+    return f"{output_prefix}{job_name}/{OUTPUT_MANIFEST}"
