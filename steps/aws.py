@@ -12,22 +12,25 @@ service model next to this file (``steps/_botocore_data/``, see ``publish.packag
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Final
 
 import boto3
 import botocore.session
 from botocore.config import Config
 
 BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "_botocore_data"
-FEATURESTORE_RUNTIME = "sagemaker-featurestore-runtime"
+FEATURESTORE_RUNTIME: Final = "sagemaker-featurestore-runtime"
 
 _ADAPTIVE = Config(retries={"mode": "adaptive", "max_attempts": 8})
 
 
 def client(service: str, **config: Any) -> Any:
     """A boto3 client for ``service`` with adaptive retries; extra Config options merge in."""
-    return boto3.client(service, config=_ADAPTIVE.merge(Config(**config)) if config else _ADAPTIVE)
+    # boto3-stubs types a client per literal service name; ours is chosen at run time.
+    return boto3.client(  # type: ignore[call-overload]
+        service, config=_ADAPTIVE.merge(Config(**config)) if config else _ADAPTIVE)
 
 
 def featurestore_runtime_client(

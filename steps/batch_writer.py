@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from steps import contract
 from steps.errors import FeatureStoreWriteFailed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from steps import aws, in_flight, layout, naming
@@ -21,8 +21,9 @@ from steps.manifests import write_input_manifest
 from steps.missing import Selection, select_missing
 from steps.s3_images import ImageObject, list_images
 
+
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def build_result(

@@ -1,8 +1,9 @@
 """List the raw images under a prefix: every page, extensions matched case-insensitively."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 
 class ImageObject(NamedTuple):

@@ -19,7 +19,6 @@ from steps.log import StepSummary
 from steps.manifests import read_manifest_lines
 from steps.records import RecordContext, parse_line, to_feature_values
 
-
 RETRY_POLICY = RetryPolicy()  # up to 8 attempts per batch, 0.1 s .. 5 s full-jitter backoff
 
 

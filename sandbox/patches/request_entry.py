@@ -33,7 +33,7 @@ def install() -> None:
     (featurestore-runtime.sagemaker.<region>.amazonaws.com): it would answer 404. (c) moto never
     evaluates IAM for these requests; a request made under an identity is (sandbox.iam.guard).
     """
-    from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+    from moto.core.botocore_stubber import BotocoreStubber
 
     original = BotocoreStubber.__call__
 
