@@ -7,7 +7,8 @@ Prints a table, then one JSON line per result: name, case, value, unit, baseline
 (how many times better than the baseline: faster, more records/s, smaller), target and
 whether it is met. Every baseline runs in this process on the same data, except the cold
 imports, which each run in a fresh interpreter. No network: Feature Store calls go to a
-fake client that sleeps 20 ms per API call.
+fake client that sleeps 20 ms per API call, except put_records_throttled, which writes to the
+sandbox's Feature Store throttled to a capacity on its scaled clock (same sizes in --quick).
 """
 from __future__ import annotations
 
@@ -196,6 +197,83 @@ def bench_put_records(quick: bool) -> list[Result]:
     )]
 
 
+class _CountingClient:
+    """Counts, per record identifier, the writes the service confirmed (entries not in Errors/Unprocessed)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.writes: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def batch_write_record(self, **params: Any) -> dict[str, Any]:
+        response = self.inner.batch_write_record(**params)
+        refused = [json.dumps(item["Entry"]["Record"], sort_keys=True) for item in response.get("Errors") or ()]
+        refused += [json.dumps(entry["Record"], sort_keys=True) for entry in response.get("UnprocessedEntries") or ()]
+        with self._lock:
+            for entry in params["Entries"]:
+                key = json.dumps(entry["Record"], sort_keys=True)
+                if key in refused:
+                    refused.remove(key)
+                    continue
+                uri = entry["Record"][0]["ValueAsString"]
+                self.writes[uri] = self.writes.get(uri, 0) + 1
+        return response
+
+
+THROTTLED_RECORDS = 10_000
+# Simulated seconds per real second: the capacity is enforced on the sandbox clock, scaled so that each
+# write takes a few real seconds (10,000 records at 500/s are 20 simulated seconds).
+THROTTLED_CASES = ((500, 0.2), (2_500, 1.0))
+
+
+def bench_put_records_throttled(quick: bool) -> list[Result]:
+    """10,000 records against a sandbox Feature Store throttled to a capacity (records per simulated second)."""
+    import boto3
+
+    from sandbox import Sandbox
+    from steps.batch_writer import RetryPolicy
+    from steps.contract import FEATURE_DEFINITIONS
+    from steps.errors import FeatureStoreWriteFailed
+
+    ctx = RecordContext("scratch-boxes", "scratch-verdict", 0, "run-lbl", "run-vfy")
+    lines = _manifest_lines(THROTTLED_RECORDS)
+    results = []
+    for capacity, scale in THROTTLED_CASES:
+        with Sandbox(region="eu-west-1", iam_evaluation=False, time_scale=scale,
+                     featurestore_records_per_second=capacity) as sb:
+            boto3.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+            boto3.client("sagemaker").create_feature_group(
+                FeatureGroupName="scratch-labels", RecordIdentifierFeatureName="image_uri",
+                EventTimeFeatureName="event_time",
+                FeatureDefinitions=[{"FeatureName": n, "FeatureType": t} for n, t in FEATURE_DEFINITIONS],
+                OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/feature-store"}},
+                OnlineStoreConfig={"EnableOnlineStore": False},
+                RoleArn="arn:aws:iam::123456789012:role/feature-store")
+            client = _CountingClient(boto3.client("sagemaker-featurestore-runtime"))
+            records = (to_feature_values(line) for number, raw in enumerate(lines, start=1)
+                       if (line := parse_line(number, raw, ctx)) is not None)
+            started = sb.clock.now()
+            try:
+                outcome = write_records(client, "scratch-labels", records, CONCURRENCY, RetryPolicy(),
+                                        sleep=sb.clock.sleep)  # backoff in simulated seconds
+                failed = 0
+            except FeatureStoreWriteFailed as error:
+                outcome = error.outcome  # type: ignore[attr-defined]
+                failed = outcome.failed
+            simulated = (sb.clock.now() - started).total_seconds()
+        twice = sum(1 for count in client.writes.values() if count > 1)
+        # Of the most the capacity lets through in that time: rate x time plus the bucket's one-second burst.
+        fraction = len(client.writes) / (capacity * (simulated + 1))
+        results.append(Result(
+            "put_records_throttled",
+            f"{THROTTLED_RECORDS:,} records, capacity {capacity:,}/s: failed {failed}, written twice {twice}, "
+            f"{outcome.throttled_calls} calls throttled, concurrency down to {outcome.lowest_concurrency}",
+            round(fraction, 2), "of capacity", None, None, "failed 0, written twice 0, >= 0.7 of capacity",
+            failed == 0 and twice == 0 and fraction >= 0.7,
+        ))
+    return results
+
+
 def _import_seconds(statement: str, repeats: int) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     env = {**os.environ, "SAGEMAKER_SUPPRESS_V2_WARNING": "1", "AWS_EC2_METADATA_DISABLED": "true",
@@ -240,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results: list[Result] = []
-    for bench in (bench_missing_labels, bench_put_records, bench_cold_import, bench_result_size):
+    for bench in (bench_missing_labels, bench_put_records, bench_put_records_throttled, bench_cold_import,
+                  bench_result_size):
         results.extend(bench(args.quick))
     header = f"{'name':<15} {'case':<52} {'value':>12} {'unit':<10} {'baseline':>12} {'ratio':>8} {'peak MiB':>9}  ok"
     print(header)

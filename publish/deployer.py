@@ -1,7 +1,7 @@
 """Publish everything the workflow needs, in dependency order, idempotently.
 
 Order: bucket (with Ground Truth's CORS rule) -> Ground Truth assets -> IAM roles -> Lambda functions ->
-feature group -> log group -> state machine -> schedule. Each step reports
+feature group -> log group -> state machine -> execution rule -> schedule. Each step reports
 created / updated / unchanged. A failure stops the deploy with a
 ``DeployError`` that says what was done and what was not; running the deploy
 again finishes the job, because every step compares before it changes.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from publish import bucket_cors, feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
+from publish import bucket_cors, execution_rule, feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
 from publish.aws import AwsClients
 from publish.changes import Change, DeployError, DeployReport
 from publish.iam_policies import PolicyContext, role_documents
@@ -24,11 +24,13 @@ from workflow.artifacts import render_assets
 from workflow.config import PipelineConfig
 from workflow.graph import build_workflow
 
-STEP_ORDER = ("bucket", "assets", "roles", "lambdas", "feature group", "log group", "state machine", "schedule")
+STEP_ORDER = ("bucket", "assets", "roles", "lambdas", "feature group", "log group", "state machine", "execution rule",
+              "schedule")
 LAMBDA_HANDLERS = {
     "check": "steps.check_missing_labels.handler",
     "update": "steps.update_feature_store.handler",
     "filter": "steps.filter_labeled_objects.handler",
+    "stop": "steps.stop_execution_jobs.handler",
 }
 
 
@@ -66,7 +68,7 @@ class Deployer:
         steps = {
             "bucket": self._bucket, "assets": self._assets, "roles": self._roles, "lambdas": self._lambdas,
             "feature group": self._feature_group, "log group": self._log_group,
-            "state machine": self._state_machine, "schedule": self._schedule,
+            "state machine": self._state_machine, "execution rule": self._execution_rule, "schedule": self._schedule,
         }
         state_machine_arn = ""
         for index, name in enumerate(STEP_ORDER):
@@ -100,6 +102,7 @@ class Deployer:
             "check_lambda": self.cfg.iam.lambda_role_arn,
             "update_lambda": self.cfg.iam.lambda_role_arn,
             "filter_lambda": self.cfg.iam.lambda_role_arn,
+            "stop_lambda": self.cfg.iam.lambda_role_arn,
             "ground_truth": self.cfg.iam.ground_truth_role_arn,
             "feature_store": self.cfg.iam.feature_store_role_arn,
             "scheduler": self.cfg.iam.scheduler_role_arn,
@@ -130,6 +133,12 @@ class Deployer:
             lambdas.FunctionSpec(resources.filter_lambda_name(self.cfg), LAMBDA_HANDLERS["filter"], self.arns.filter_lambda_role,
                                  timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
                                  tracing=self.cfg.observability.tracing),
+            # A few describes and stops per ended execution.
+            lambdas.FunctionSpec(resources.stop_lambda_name(self.cfg), LAMBDA_HANDLERS["stop"], self.arns.stop_lambda_role,
+                                 timeout=60, memory_mb=256, tags=self.cfg.pipeline.tags,
+                                 tracing=self.cfg.observability.tracing,
+                                 environment={"STATE_MACHINE_ARN": self.arns.state_machine,
+                                              "JOB_NAME_PREFIX": self.cfg.pipeline.job_name_prefix}),
         )
         for spec in specs:
             change, _ = lambdas.ensure_function(lam, spec, package, self.propagation)
@@ -160,6 +169,12 @@ class Deployer:
         change, arn = state_machine.ensure_state_machine(workflow, self.propagation)
         self._record(change)
         return arn
+
+    def _execution_rule(self) -> None:
+        """Aborted and timed-out executions cannot stop their jobs: this rule's function does."""
+        self._record(execution_rule.ensure_execution_rule(
+            self.clients.client("events"), self.clients.client("lambda"), resources.execution_rule_name(self.cfg),
+            self.arns.state_machine, self.arns.stop_lambda, self.cfg.pipeline.tags))
 
     def _schedule(self) -> None:
         scheduler, name = self.clients.client("scheduler"), resources.schedule_name(self.cfg)

@@ -229,10 +229,16 @@ def check_function_policy(ctx: PolicyContext) -> dict:
 
 
 def update_function_policy(ctx: PolicyContext) -> dict:
-    """UpdateFeatureStore: read the verification output manifest, write feature records."""
+    """UpdateFeatureStore: read the verification output manifest, write feature records, and keep the
+    run's progress marker (steps.update_progress): list it (so a missing marker is told from a refused
+    read) and write it; nothing else under the runs prefix is writable."""
     storage = ctx.cfg.storage
+    progress_key = layout.update_progress_key(storage.work_prefix, "*")
     statements = [
         _statement("ReadJobOutputs", ["s3:GetObject"], [_objects(ctx, layout.runs_prefix(storage.work_prefix))]),
+        _statement("ListUpdateProgress", ["s3:ListBucket"], [_bucket(ctx)],
+                   {"StringLike": {"s3:prefix": [progress_key]}}),
+        _statement("WriteUpdateProgress", ["s3:PutObject"], [f"{_bucket(ctx)}/{progress_key}"]),
         _statement("WriteFeatureRecords", ["sagemaker:PutRecord", "sagemaker:BatchWriteRecord"], [feature_group_arn(ctx)]),
         _log_group_statement(ctx, ctx.update_function_name),
     ]
@@ -325,6 +331,19 @@ def filter_function_policy(ctx: PolicyContext) -> dict:
     return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
 
+def stop_function_policy(ctx: PolicyContext) -> dict:
+    """StopExecutionJobs: read the ended execution, describe and stop its labeling jobs."""
+    from workflow import resources
+
+    return _policy(
+        _statement("ReadPipelineExecutions", ["states:DescribeExecution"], [execution_arn_pattern(ctx)]),
+        _statement("StopPipelineLabelingJobs", ["sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"],
+                   [labeling_job_arn_pattern(ctx)]),
+        _log_group_statement(ctx, resources.stop_lambda_name(ctx.cfg)),
+        *_tracing_statements(ctx),
+    )
+
+
 @dataclass(frozen=True)
 class RoleDocuments:
     trust: dict
@@ -338,6 +357,7 @@ def role_documents(ctx: PolicyContext) -> dict[str, RoleDocuments]:
         "check_lambda": RoleDocuments(lambda_trust(), check_function_policy(ctx)),
         "update_lambda": RoleDocuments(lambda_trust(), update_function_policy(ctx)),
         "filter_lambda": RoleDocuments(lambda_trust(), filter_function_policy(ctx)),
+        "stop_lambda": RoleDocuments(lambda_trust(), stop_function_policy(ctx)),
         "ground_truth": RoleDocuments(sagemaker_trust(), ground_truth_policy(ctx)),
         "feature_store": RoleDocuments(sagemaker_trust(), feature_store_policy(ctx)),
         "scheduler": RoleDocuments(scheduler_trust(ctx), scheduler_policy(ctx)),

@@ -16,6 +16,7 @@ from publish import feature_group
 from publish.changes import DeployError
 from reliability.pipeline import Run, SandboxPipeline, workforce
 from sandbox.faults import FaultPlan, client_name
+from sandbox.sample_images import generate_sample_images
 from steps import layout, naming
 
 BASE_IMAGES = 12
@@ -192,11 +193,31 @@ def _feature_group_deleted(p: SandboxPipeline) -> Acted:
     # AWS keeps a deleted group's offline files and Glue table; the redeploy (the follow-up's setup)
     # refuses to adopt that table and the operator deletes it to start from an empty group.
     p.clients.client("sagemaker").delete_feature_group(FeatureGroupName=p.feature_group)
+    # Every image would look unlabeled: the check step fails at once (FeatureGroupMissing), no job started.
     second = p.run()
     out = second.outcome.output or {}
     counts = ", ".join(f"{k} {out.get(k)}" for k in ("images_found", "already_labeled", "missing", "selected"))
-    return Acted(f"first run SUCCEEDED; after the deletion: {describe_run(second)} ({counts})", second,
-                 _succeeded_jobs(second))
+    return Acted(f"first run SUCCEEDED; after the deletion: {describe_run(second)}" + (f" ({counts})" if out else ""),
+                 second, _succeeded_jobs(second))
+
+
+LAG_SECONDS = 4 * 3600  # the suite's clock runs 5,000x: AWS's 15 minutes would pass before run B checks
+
+
+def _offline_store_lag(p: SandboxPipeline) -> Acted:
+    """Run B starts as soon as run A succeeded, while A's records are not yet in the offline store:
+    B must leave A's images to A (steps.in_flight) and label only the new ones."""
+    p.sandbox.offline_store.delay_seconds = LAG_SECONDS
+    p.upload_samples(BASE_IMAGES)
+    first = p.run()
+    new = generate_sample_images(p.s3, p.bucket, f"{p.cfg.storage.raw_prefix}later/", 3, seed=2)
+    second = p.run()
+    p.sandbox.offline_store.delay_seconds = 0  # the follow-up writes at once
+    p.sandbox.clock.advance(LAG_SECONDS)  # and A's and B's rows are visible to it
+    out = second.outcome.output or {}
+    counts = ", ".join(f"{k} {out.get(k)}" for k in ("images_found", "already_labeled", "missing", "selected"))
+    return Acted(f"run A {describe_run(first)}; run B inside the lag: {describe_run(second)} ({counts}; "
+                 f"{len(new)} new images)", second, _succeeded_jobs(first) | _succeeded_jobs(second))
 
 
 def _redeploy(p: SandboxPipeline) -> str:
@@ -236,6 +257,8 @@ BAD_INPUT = [
          "(the run's own update crashed first)", _missing_manifest),
     Case("feature group deleted", "DeleteFeatureGroup between two runs; follow-up after re-running the deployer",
          _feature_group_deleted, before_follow_up=_redeploy),
+    Case("offline store lag", "offline-store records visible 4 simulated hours after their write; run B starts as "
+         "soon as run A succeeded, with 3 new images", _offline_store_lag),
     Case("every label rejected", "verification rejects every label (approval_rate=0)", _rejected),
 ]
 
@@ -351,6 +374,21 @@ def _write_fault(count: int, operation: str, after: int, code: str, status: int,
     return act
 
 
+def _update_retry_resumes(p: SandboxPipeline) -> Acted:
+    """Point 5 of issue 11: the update fails after 2 of its 3 batches were written (the 3rd batch fails
+    all 8 of its attempts); the state machine's retry of the step must skip the 50 lines written."""
+    p.upload_samples(60)
+    fail_after(p.sandbox.faults, FS, "BatchWriteRecord", 2, error_code="InternalFailure", status=500, times=8)
+    acted = _plain_run(p)
+    rows = p.sandbox.offline_store.rows(p.cfg.feature_store.feature_group_name)
+    per_image: dict[str, int] = {}
+    for row in rows:
+        per_image[row["image_uri"]] = per_image.get(row["image_uri"], 0) + 1
+    twice = sum(1 for count in per_image.values() if count > 1)
+    acted.outcome += f"; {len(per_image)} records, written twice: {twice}"
+    return acted
+
+
 WRITE_FAULTS = [
     Case("entries unprocessed midway", "entries 11-15 of 30 returned in UnprocessedEntries",
          _write_fault(30, "BatchWriteRecord.entry", 10, "Unprocessed", 400, 5)),
@@ -362,6 +400,8 @@ WRITE_FAULTS = [
          "2 calls fail with 500 InternalFailure", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 2)),
     Case("write call fails after 1 batch, persistent", "60 records: after the 1st BatchWriteRecord call, every call "
          "fails with 500 InternalFailure (40 times)", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 40)),
+    Case("update fails midway, retry resumes", "60 records: after 2 BatchWriteRecord calls, 8 calls fail with 500 "
+         "InternalFailure (the update step fails; the state machine retries it)", _update_retry_resumes),
 ]
 
 
@@ -395,6 +435,35 @@ def _stopped_job(p: SandboxPipeline) -> Acted:
     return Acted(describe_run(run), run, _succeeded_jobs(run))
 
 
+def _aborted_while_labeling(p: SandboxPipeline) -> Acted:
+    """StopExecution while the labeling job runs: the execution-ended rule must stop the job."""
+    import time
+
+    from operate.follow import follow
+
+    p.upload_samples(BASE_IMAGES)
+    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # workers take a day: the job is running when aborted
+    p.runs += 1
+    arn = p.sfn.start_execution(stateMachineArn=p.deploy.state_machine_arn, name=f"run-{p.runs}", input="{}")["executionArn"]
+    sagemaker = p.clients.client("sagemaker")
+
+    def statuses() -> dict[str, str]:
+        return {j["LabelingJobName"]: j["LabelingJobStatus"] for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]}
+
+    deadline = time.monotonic() + 60
+    while "InProgress" not in statuses().values() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    p.sfn.stop_execution(executionArn=arn, error="Operator", cause="aborted while labeling")
+    outcome = follow(p.sfn, arn, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
+    while not set(statuses().values()) <= {"Stopping", "Stopped"} and time.monotonic() < deadline + 60:
+        time.sleep(0.05)
+    p.sandbox.workforce = workforce()
+    run = Run(outcome, *p._from_history(arn))
+    jobs = ", ".join(f"{'labeling' if name.endswith('-lbl') else 'verification'} job {status}"
+                     for name, status in sorted(statuses().items()))
+    return Acted(f"{run.outcome.status}; {jobs} (execution-ended rule)", run, _succeeded_jobs(run))
+
+
 LAMBDA_AND_JOBS = [
     Case("CheckMissingLabels crash", "the check Lambda raises on its first invocation", _lambda_fault("check", "crash")),
     Case("UpdateFeatureStore crash", "the update Lambda raises on its first invocation",
@@ -408,6 +477,8 @@ LAMBDA_AND_JOBS = [
     Case("verification job fails", "the verification job fails (\"Workteam was deleted\")",
          _workforce_case(fail_verification_job="Workteam was deleted")),
     Case("labeling job stopped", "StopLabelingJob as soon as the labeling job exists", _stopped_job),
+    Case("execution aborted while labeling", "StopExecution while the labeling job is in progress",
+         _aborted_while_labeling),
     Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0)),
 ]
 

@@ -41,7 +41,9 @@ class Sandbox:
     """An offline AWS account. Use as a context manager, or start()/serve() and stop()."""
 
     def __init__(self, region: str = "eu-west-1", time_scale: float = 0.001, workforce: Any = None,
-                 iam_evaluation: bool = True, iam_propagation_seconds: float = 0.0) -> None:
+                 iam_evaluation: bool = True, iam_propagation_seconds: float = 0.0,
+                 featurestore_records_per_second: float | None = None,
+                 offline_store_delay_seconds: float = 0.0) -> None:
         self.region = region
         # Evaluate IAM for calls made as a role (sandbox.iam); off only for focused unit tests.
         self.iam_evaluation = iam_evaluation
@@ -51,8 +53,13 @@ class Sandbox:
         self.iam_propagation = RoleWindow(self.clock.now, iam_propagation_seconds)
         self.faults = FaultPlan()
         self.workforce = workforce  # sandbox.workforce.WorkforceProfile (Ground Truth's simulated workers)
-        self.offline_store = OfflineStore()
-        self.featurestore = FeatureStoreRuntime(schema_from_moto, self.clock, self.faults, self.offline_store)
+        # Simulated seconds before a written record is visible to Athena (AWS: within 15 minutes;
+        # sandbox.featurestore.offline_store). 0: at once, for the quickstart and tests that don't care.
+        self.offline_store = OfflineStore(self.clock.now, offline_store_delay_seconds)
+        # Feature Store write capacity in records per simulated second (None: unlimited): records over
+        # it are throttled (sandbox.featurestore.throughput).
+        self.featurestore = FeatureStoreRuntime(schema_from_moto, self.clock, self.faults, self.offline_store,
+                                                featurestore_records_per_second)
         self.athena = AthenaEngine(self.offline_store, self.clock, _put_s3_object)
         self.lambda_runtime = LambdaRuntime(extra_environment=self._lambda_environment)
         self.workteams = WorkteamStore()  # SageMaker workteams (moto has none): sandbox.workteams

@@ -14,7 +14,8 @@ from typing import Any
 
 from steps import aws, in_flight, layout, naming
 from steps.contract import CheckMissingLabelsEvent, CheckMissingLabelsResult, CheckMissingLabelsSettings
-from steps.execution_input import images_cap
+from steps.errors import FeatureGroupMissing
+from steps.execution_input import allow_empty_feature_group, images_cap
 from steps.labeled_images import approved_image_uris
 from steps.log import StepSummary
 from steps.manifests import write_input_manifest
@@ -65,6 +66,25 @@ def select_free(
     return replace(selection, already_labeled=selection.already_labeled - count), count
 
 
+def release_lost_claims(
+    s3: Any, stepfunctions: Any, bucket: str, work_prefix: str, own_execution_arn: str, now: datetime,
+    summary: StepSummary,
+) -> None:
+    """The feature group is missing: release the claims of runs that succeeded into it.
+
+    Their approvals can never become visible (their records went to the lost group), so waiting
+    for them would only hold their images back from the first run after a redeploy. Claims of
+    running executions stay. Best effort: the run fails with FeatureGroupMissing either way.
+    """
+    try:
+        found = in_flight.read_in_flight(s3, stepfunctions, bucket, work_prefix, own_execution_arn, set(), now,
+                                         store_readable=False)
+    except Exception as error:
+        summary.note(f"claims of earlier runs not released: {error}")
+        return
+    summary.add(released_markers=found.released)
+
+
 def check_missing_labels(
     event: CheckMissingLabelsEvent, s3: Any, sagemaker: Any, athena: Any, summary: StepSummary,
     stepfunctions: Any, clock: Callable[[], datetime] = utc_now,
@@ -72,6 +92,7 @@ def check_missing_labels(
     """List images, subtract the approved ones and those in flight, claim the rest, return the result."""
     settings: CheckMissingLabelsSettings = event["settings"]
     cap = images_cap(event.get("input"), settings["max_images_per_run"])
+    allow_missing = allow_empty_feature_group(event.get("input"))
     execution = event["execution"]
     run = naming.run_id(settings["job_name_prefix"], execution["id"], execution["start_time"], execution["name"])
     summary.add(run_id=run, max_images=cap)
@@ -79,10 +100,14 @@ def check_missing_labels(
     images = list(list_images(s3, bucket, settings["raw_prefix"], settings["image_extensions"]))
     held = in_flight.InFlight()
     if images:
-        labeled, note = approved_image_uris(
-            sagemaker, athena, s3, settings["feature_group_name"], settings["athena_workgroup"],
-            settings["athena_output_uri"], kms_key_arn,
-        )
+        try:
+            labeled, note = approved_image_uris(
+                sagemaker, athena, s3, settings["feature_group_name"], settings["athena_workgroup"],
+                settings["athena_output_uri"], kms_key_arn, allow_missing=allow_missing,
+            )
+        except FeatureGroupMissing:
+            release_lost_claims(s3, stepfunctions, bucket, work_prefix, execution["id"], clock(), summary)
+            raise
         held = in_flight.read_in_flight(s3, stepfunctions, bucket, work_prefix, execution["id"], labeled, clock(),
                                         store_readable=note is None)
     else:

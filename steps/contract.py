@@ -10,7 +10,7 @@ UpdateFeatureStore writes, and the meaning of a record's ``status``.
 """
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class ExecutionContext(TypedDict):
@@ -61,7 +61,10 @@ class UpdateFeatureStoreSettings(TypedDict):
     label_attribute: str  # the labeling job's LabelAttributeName
     verification_attribute: str  # the verification job's LabelAttributeName
     approved_index: int  # verification class index meaning "label correct" (0)
-    max_concurrency: int  # BatchWriteRecord calls in flight
+    max_concurrency: int  # BatchWriteRecord calls in flight (at most; steps.aimd lowers it under throttling)
+    bucket: NotRequired[str]  # with work_prefix and the event's run_id: where the update's progress is kept
+    work_prefix: NotRequired[str]
+    kms_key_arn: NotRequired[str | None]
 
 
 class UpdateFeatureStoreEvent(TypedDict):
@@ -70,6 +73,7 @@ class UpdateFeatureStoreEvent(TypedDict):
     labeling_job_name: str
     verification_job_name: str
     settings: UpdateFeatureStoreSettings
+    run_id: NotRequired[str]  # progress marker at steps.layout.update_progress_key; absent: no marker
 
 
 class UpdateFeatureStoreResult(TypedDict):
@@ -78,6 +82,7 @@ class UpdateFeatureStoreResult(TypedDict):
     rejected: int
     unlabeled: int  # lines with failure-reason: not labeled or not verified
     written: int
+    skipped: int  # records an earlier attempt of this update already wrote (steps.update_progress)
     seconds: float
 
 
@@ -104,12 +109,14 @@ class FilterLabeledObjectsResult(TypedDict):
 # Optional keys of the execution input (an execution started with {} uses none).
 EXECUTION_INPUT_KEYS = {
     "max_images": "int from 1 to settings.max_images_per_run: cap this run (a trial run)",
+    "allow_empty_feature_group": "true: run even though the feature group is missing (every image is labeled again)",
 }
 
 # Errors the steps raise on purpose; the state machine names them in its Fail states.
 INVALID_INPUT_ERROR = "InvalidExecutionInput"
 WRITE_FAILED_ERROR = "FeatureStoreWriteFailed"
 MANIFEST_ERROR = "ManifestError"
+FEATURE_GROUP_MISSING_ERROR = "FeatureGroupMissing"
 
 STATUS_APPROVED = "APPROVED"
 STATUS_REJECTED = "REJECTED"

@@ -15,5 +15,9 @@ class FeatureStoreWriteFailed(RuntimeError):
     """Some records could not be written to the feature group even after retries."""
 
 
+class FeatureGroupMissing(RuntimeError):
+    """The feature group is gone (or unreadable), so every image would look unlabeled: refuse to run."""
+
+
 class AthenaQueryFailed(RuntimeError):
     """The offline-store query failed, was cancelled or did not finish in time."""

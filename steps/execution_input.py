@@ -6,6 +6,24 @@ from typing import Any
 from steps.contract import EXECUTION_INPUT_KEYS
 from steps.errors import InvalidExecutionInput
 
+ALLOW_EMPTY_KEY = "allow_empty_feature_group"
+
+
+def allow_empty_feature_group(execution_input: Any) -> bool:
+    """Whether ``{"allow_empty_feature_group": true}`` asks to run without a readable feature group.
+
+    Validate the input with ``images_cap`` first (it rejects unknown keys and a non-object input).
+    Raises InvalidExecutionInput when the value is not a JSON boolean.
+    """
+    if not isinstance(execution_input, dict) or ALLOW_EMPTY_KEY not in execution_input:
+        return False
+    value = execution_input[ALLOW_EMPTY_KEY]
+    if not isinstance(value, bool):
+        raise InvalidExecutionInput(
+            f"execution input {ALLOW_EMPTY_KEY} is {value!r}; expected true or false (a JSON boolean)"
+        )
+    return value
+
 
 def images_cap(execution_input: Any, max_images_per_run: int) -> int:
     """The number of images this run may send to labeling.

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from steps import contract
-from steps.errors import AthenaQueryFailed
+from steps.errors import AthenaQueryFailed, FeatureGroupMissing
 from steps.manifests import iter_body_lines
 from steps.s3_images import split_s3_uri
 
@@ -68,15 +68,22 @@ def offline_table(sagemaker: Any, feature_group: str) -> tuple[OfflineTable | No
         described = sagemaker.describe_feature_group(FeatureGroupName=feature_group)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in {"ResourceNotFound", "ResourceNotFoundException"}:
-            return None, f"feature group {feature_group!r} does not exist: every image counts as missing"
+            return None, f"feature group {feature_group!r} does not exist"
         raise
     status = described.get("FeatureGroupStatus")
     catalog = (described.get("OfflineStoreConfig") or {}).get("DataCatalogConfig")
     if not catalog:
-        return None, f"feature group {feature_group!r} has no offline store: every image counts as missing"
+        return None, f"feature group {feature_group!r} has no offline store"
     if status != "Created":
-        return None, f"feature group {feature_group!r} is {status}, not Created: every image counts as missing"
+        return None, f"feature group {feature_group!r} is {status}, not Created"
     return OfflineTable(database=catalog["Database"], table=catalog["TableName"]), None
+
+
+def missing_cause(why: str) -> str:
+    """The one-line cause of FeatureGroupMissing: what is wrong, and the two ways on."""
+    return (f"{why}, so no approved label can be read and every image would be labeled again; "
+            "redeploy (python deploy.py) to recreate the group, or start the execution with "
+            "{\"allow_empty_feature_group\": true} to label every image from an empty group")
 
 
 def run_query(
@@ -148,10 +155,19 @@ def approved_image_uris(
     kms_key_arn: str | None = None,
     poll: PollPolicy = PollPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    allow_missing: bool = False,
 ) -> tuple[set[str], str | None]:
-    """The set of image URIs whose current label is APPROVED, and a note when none could be read."""
-    table, note = offline_table(sagemaker, feature_group)
+    """The set of image URIs whose current label is APPROVED, and a note when none could be read.
+
+    A feature group that is missing, has no offline store or is not Created would make every image
+    look unlabeled, and the run would pay to label the whole bucket again: that raises
+    FeatureGroupMissing unless ``allow_missing`` (the execution input's ``allow_empty_feature_group``).
+    A group that exists and is empty (a first deploy) is not missing: it simply has no approvals.
+    """
+    table, why = offline_table(sagemaker, feature_group)
     if table is None:
-        return set(), note
+        if not allow_missing:
+            raise FeatureGroupMissing(missing_cause(why or f"feature group {feature_group!r} cannot be read"))
+        return set(), f"{why}: every image counts as missing (allow_empty_feature_group)"
     result_uri = run_query(athena, approved_query(table), workgroup, output_uri, kms_key_arn, poll, sleep)
     return set(read_result_column(s3, result_uri, contract.RECORD_IDENTIFIER)), None

@@ -10,6 +10,7 @@ the reliability suite, so that a key and the permission to write it cannot drift
     <work_prefix>runs/<run id>/labeling/<job>/...        the labeling job's output
     <work_prefix>runs/<run id>/verification-input.manifest
     <work_prefix>runs/<run id>/verification/<job>/...    the verification job's output
+    <work_prefix>runs/<run id>/update-progress.json      the manifest lines UpdateFeatureStore wrote
 
 Ground Truth writes a job's output manifest to ``<S3OutputPath><job name>/manifests/output/output.manifest``
 ("Output Data", https://docs.aws.amazon.com/sagemaker/latest/dg/sms-data-output.html).
@@ -27,6 +28,7 @@ INPUT_MANIFEST = "input.manifest"
 VERIFICATION_INPUT_MANIFEST = "verification-input.manifest"
 OUTPUT_MANIFEST = "manifests/output/output.manifest"
 MARKER_SUFFIX = ".json"
+UPDATE_PROGRESS = "update-progress.json"
 
 
 def base(work_prefix: str) -> str:
@@ -80,6 +82,11 @@ def labeling_output_prefix(work_prefix: str, run: str) -> str:
 def verification_output_prefix(work_prefix: str, run: str) -> str:
     """The verification job's S3OutputPath."""
     return run_prefix(work_prefix, run) + VERIFICATION
+
+
+def update_progress_key(work_prefix: str, run: str) -> str:
+    """The lines UpdateFeatureStore has written for ``run`` (steps.update_progress); "*" for IAM."""
+    return run_prefix(work_prefix, run) + UPDATE_PROGRESS
 
 
 def output_manifest_key(output_prefix: str, job_name: str) -> str:

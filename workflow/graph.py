@@ -16,7 +16,17 @@ next wait), ``$.job`` (status and counters of the job being polled),
 ``$.verification_input`` (FilterLabeledObjects result),
 ``$.labeling_create_retry`` / ``$.verification_create_retry`` (retries of a
 create that failed transiently), ``$.job_failure``, ``$.update``
-(UpdateFeatureStore result), ``$.error``.
+(UpdateFeatureStore result), ``$.error``, ``$.stop_error`` (a StopLabelingJob that
+failed on the way to a Fail state).
+
+A job is stopped before the execution fails wherever it may still be running (workers keep
+labeling, paid, and the next run sends the same images again): after its polling describe
+fails past its retries, and after a create whose retries of SageMaker's catch-all error
+(5xx) ran out (a 5xx does not prove the job was not created). No stop where no job can be
+running: a refused create (4xx), a throttled create, the job's own terminal status
+(Completed/Failed/Stopped), the filter step (the labeling job completed, verification not
+created) and the update step (both jobs completed). ABORTED and TIMED_OUT executions cannot
+act; an EventBridge rule stops their jobs (steps/stop_execution_jobs.py).
 """
 from __future__ import annotations
 
@@ -33,8 +43,15 @@ from workflow.sdk_ext import Fail, LambdaStep, Task, Workflow
 
 CREATE_LABELING_JOB_RESOURCE = "arn:aws:states:::sagemaker:createLabelingJob"
 DESCRIBE_LABELING_JOB_RESOURCE = "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob"
+STOP_LABELING_JOB_RESOURCE = "arn:aws:states:::aws-sdk:sagemaker:stopLabelingJob"
 
+# Lambda's transient errors as Step Functions names them: the four service exceptions of "Handle Lambda
+# service exceptions" (Step Functions best practices, bp-lambda-serviceexception,
+# https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html), whose Retry
+# example lists exactly these, and the invocation limit, "Lambda.TooManyRequestsException" (same page).
+# A status Invoke's model does not name (a 503, say) is the SDK's catch-all, Lambda.AWSLambdaException.
 LAMBDA_TRANSIENT_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
@@ -96,7 +113,7 @@ CHECK_RESULT_FIELDS = (
     "labeling_output_uri",
     "verification_output_uri",
 )
-UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "seconds")
+UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "skipped", "seconds")
 FILTER_RESULT_FIELDS = ("lines_read", "kept", "left_out", "manifest_uri")
 
 EXECUTION_CONTEXT = {
@@ -155,6 +172,24 @@ def _catch_all(task: State, step_name: str) -> Fail:
     return fail
 
 
+def _stop_job(name_path: str, step_name: str, fail: Fail) -> Task:
+    """StopLabelingJob of the job at ``name_path``, then ``fail`` (the step's own Fail state).
+
+    ``$.error`` (the step's error) is kept: the stop's result is discarded and its own error
+    goes to ``$.stop_error``. A job that already ended (Completed, Failed, Stopped) or was never
+    created answers with an error (ValidationException, ResourceNotFound): caught, and the
+    execution fails as it would have.
+    """
+    stop = Task(f"{step_name} failed: stop job", resource=STOP_LABELING_JOB_RESOURCE,
+                parameters={"LabelingJobName.$": name_path}, result_path=None)
+    # A stopped or finished job answers ValidationException, which the aws-sdk integration names
+    # like its transient errors (SageMaker.SageMakerException): a short retry, not the describe's 5 minutes.
+    stop.add_retry(Retry(error_equals=SAGEMAKER_TRANSIENT_ERRORS, interval_seconds=2, max_attempts=3, backoff_rate=2.0))
+    stop.add_catch(Catch(error_equals=["States.ALL"], next_step=fail, result_path="$.stop_error"))
+    stop.next(fail)
+    return stop
+
+
 def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
     """``settings`` of the CheckMissingLabels event (steps/contract.py)."""
     settings: contract.CheckMissingLabelsSettings = {
@@ -191,6 +226,9 @@ def update_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "verification_attribute": cfg.verification.label_attribute,
         "approved_index": APPROVED_INDEX,
         "max_concurrency": LAMBDA_MAX_CONCURRENCY,
+        "bucket": cfg.storage.bucket,
+        "work_prefix": cfg.storage.work_prefix,
+        "kms_key_arn": cfg.storage.kms_key_arn,
     }
     return dict(settings)
 
@@ -282,11 +320,13 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     retry_create = Choice(f"{title}: retry the create?")
     start.add_catch(Catch(error_equals=CREATE_CAUGHT_ERRORS, next_step=retry_create, result_path="$.error"))
     start_failed = _catch_all(start, start_name)
-    _create_retries(stage, start, retry_create, start_failed)
+    _create_retries(stage, start, retry_create, start_failed, _stop_job(stage.name_path, start_name, start_failed))
     start.next(start_polling)
     start_polling.next(wait)
     wait.next(describe)
-    _catch_all(describe, describe_name)
+    describe_failed = _step_failed(describe_name)
+    describe.add_catch(Catch(error_equals=["States.ALL"], next_step=_stop_job(stage.name_path, describe_name, describe_failed),
+                             result_path="$.error"))
     describe.next(status)
     is_completed = ChoiceRule.StringEquals("$.job.Status", "Completed")
     status.add_choice(
@@ -306,8 +346,11 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
     return start
 
 
-def _create_retries(stage: _JobStage, start: State, retry_create: Choice, start_failed: Fail) -> None:
-    """Wire ``retry_create``: fail on a refused request, else wait (growing) and create again, a bounded number of times."""
+def _create_retries(stage: _JobStage, start: State, retry_create: Choice, start_failed: Fail, stop: State) -> None:
+    """Wire ``retry_create``: fail on a refused request, else wait (growing) and create again, a bounded number of times.
+
+    Once the retries run out, ``stop`` stops the job first: the last 5xx may have created it.
+    """
     counter = f"$.{stage.key}_create_retry"
     first = Pass(f"{stage.title}: first create retry", result={"attempt": 1, "seconds": CREATE_RETRY_WAITS[0]},
                  result_path=counter)
@@ -327,7 +370,7 @@ def _create_retries(stage: _JobStage, start: State, retry_create: Choice, start_
     ])
     retry_create.add_choice(refused, start_failed)
     retry_create.add_choice(ChoiceRule.IsPresent(counter, False), first)
-    retry_create.add_choice(ChoiceRule.NumericGreaterThanEquals(f"{counter}.attempt", len(CREATE_RETRY_WAITS)), start_failed)
+    retry_create.add_choice(ChoiceRule.NumericGreaterThanEquals(f"{counter}.attempt", len(CREATE_RETRY_WAITS)), stop)
     retry_create.default_choice(following)
     first.next(wait)
     following.next(wait)
@@ -415,8 +458,22 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         cause_path="$.invalid_input.cause.errorMessage",
     )
     check.add_catch(Catch(error_equals=[contract.INVALID_INPUT_ERROR], next_step=read_input_error, result_path="$.error"))
+    # A missing feature group would make every image look unlabeled: fail at once, before any job is paid for.
+    read_group_error = Pass(
+        "Read feature group error",
+        parameters={"cause.$": "States.StringToJson($.error.Cause)"},
+        result_path="$.error",  # replaces the error it parses: no new key in the state
+    )
+    group_missing = Fail(
+        "Feature group missing",
+        error=contract.FEATURE_GROUP_MISSING_ERROR,
+        cause_path="$.error.cause.errorMessage",
+    )
+    check.add_catch(Catch(error_equals=[contract.FEATURE_GROUP_MISSING_ERROR], next_step=read_group_error,
+                          result_path="$.error"))
     _catch_all(check, NAME_CHECK)
     read_input_error.next(invalid_input)
+    read_group_error.next(group_missing)
 
     anything = Choice("Anything to label?")
     nothing = _summary("Summarize: nothing to label", labeled=False)
@@ -433,6 +490,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
                 "manifest_uri.$": "$.verification_output.manifest_uri",
                 "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
                 "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
+                "run_id.$": "$.check.run_id",
                 "settings": update_settings(cfg),
             },
         },

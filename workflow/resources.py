@@ -39,9 +39,19 @@ def filter_lambda_name(cfg: PipelineConfig) -> str:
     return f"{cfg.pipeline.name}-filter-labeled-objects"
 
 
+def stop_lambda_name(cfg: PipelineConfig) -> str:
+    """Function name of StopExecutionJobs (the target of the execution status rule)."""
+    return f"{cfg.pipeline.name}-stop-execution-jobs"
+
+
+def execution_rule_name(cfg: PipelineConfig) -> str:
+    """Name of the EventBridge rule on the state machine's aborted and timed-out executions."""
+    return f"{cfg.pipeline.name}-execution-ended"
+
+
 def lambda_names(cfg: PipelineConfig) -> tuple[str, ...]:
     """Every function the deployer creates; each stays within Lambda's 64 characters."""
-    return (check_lambda_name(cfg), filter_lambda_name(cfg), update_lambda_name(cfg))
+    return (check_lambda_name(cfg), filter_lambda_name(cfg), update_lambda_name(cfg), stop_lambda_name(cfg))
 
 
 def role_names(cfg: PipelineConfig) -> dict[str, str]:
@@ -52,6 +62,7 @@ def role_names(cfg: PipelineConfig) -> dict[str, str]:
         "check_lambda": f"{name}-check-lambda",
         "update_lambda": f"{name}-update-lambda",
         "filter_lambda": f"{name}-filter-lambda",
+        "stop_lambda": f"{name}-stop-lambda",
         "ground_truth": f"{name}-ground-truth",
         "feature_store": f"{name}-feature-store",
         "scheduler": f"{name}-scheduler",
@@ -102,6 +113,8 @@ class ResourceArns:
     ground_truth_role: str
     feature_store_role: str
     scheduler_role: str
+    stop_lambda: str
+    stop_lambda_role: str
 
     @classmethod
     def for_account(cls, cfg: PipelineConfig, account_id: str) -> ResourceArns:
@@ -131,6 +144,8 @@ class ResourceArns:
             ground_truth_role=role("ground_truth", cfg.iam.ground_truth_role_arn),
             feature_store_role=role("feature_store", cfg.iam.feature_store_role_arn),
             scheduler_role=role("scheduler", cfg.iam.scheduler_role_arn),
+            stop_lambda=function(stop_lambda_name(cfg)),
+            stop_lambda_role=role("stop_lambda", cfg.iam.lambda_role_arn),
         )
 
     @classmethod

@@ -6,13 +6,21 @@ unchanged. Columns follow the feature definitions (Integral INTEGER, Fractional 
 plus the columns the real offline store adds: ``write_time`` and ``api_invocation_time``
 (timestamps, stored as Athena prints them: ``2026-11-29 15:05:45.123``) and ``is_deleted``
 (boolean, 0/1).
+
+Rows are not visible at once: "When you call PutRecord, your data is buffered, batched, and written into
+Amazon S3 within 15 minutes" ("Amazon SageMaker Feature Store offline store data format",
+https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-offline.html). Each row gets a visible-from
+time on the sandbox clock, ``delay_seconds`` after its write; queries see only rows past it. AWS gives
+an upper bound, not the lag of one record: the sandbox uses the whole delay for every row (worst case).
 """
 from __future__ import annotations
 
 import re
 import sqlite3
 import threading
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.featurestore.validation import FeatureGroupSchema
@@ -43,10 +51,29 @@ def athena_timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A row written but not yet visible to queries (the offline store's lag)."""
+
+    visible_from: datetime
+    database: str
+    table: str
+    columns: tuple[str, ...]
+    row: tuple[Any, ...]
+
+
 class OfflineStore:
     """Rows of every feature group, and SQL over them."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime] | None = None, delay_seconds: float = 0.0) -> None:
+        """``now``: the sandbox clock; ``delay_seconds``: how long after its write a row becomes visible."""
+        if delay_seconds < 0:
+            raise ValueError(f"offline store delay must be >= 0 seconds, got {delay_seconds}")
+        if delay_seconds and now is None:
+            raise ValueError("an offline store delay needs a clock (now)")
+        self._now = now
+        self.delay_seconds = delay_seconds
+        self._pending: list[_Pending] = []  # in write order, so in visible_from order
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False, detect_types=sqlite3.PARSE_DECLTYPES)
         self._databases: set[str] = set()
@@ -90,6 +117,8 @@ class OfflineStore:
                 return
             taken = {row[0] for row in self._db.execute(f'SELECT name FROM "{database}".sqlite_master')}
             aside = next(f"{table}__deleted_{n}" for n in range(1, len(taken) + 2) if f"{table}__deleted_{n}" not in taken)
+            # Rows still on their way belong to the deleted group's files, not to the new group's table.
+            self._flush(lambda pending: (pending.database, pending.table) == (database, table))
             self._db.execute(f'ALTER TABLE "{database}"."{table}" RENAME TO "{aside}"')
 
     def append(self, schema: FeatureGroupSchema, values: dict[str, Any], *, write_time: datetime,
@@ -99,10 +128,36 @@ class OfflineStore:
         database, table, columns = self._tables[schema.name]
         row = [values.get(name) for name in schema.feature_types]
         row += [athena_timestamp(write_time), athena_timestamp(api_invocation_time), int(is_deleted)]
+        with self._lock:
+            if self.delay_seconds and self._now is not None:
+                visible_from = self._now() + timedelta(seconds=self.delay_seconds)
+                self._pending.append(_Pending(visible_from, database, table, tuple(columns), tuple(row)))
+            else:
+                self._insert(database, table, columns, row)
+
+    def _insert(self, database: str, table: str, columns: Any, row: Any) -> None:
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{c}"' for c in columns)
+        self._db.execute(f'INSERT INTO "{database}"."{table}" ({names}) VALUES ({marks})', row)
+
+    def _flush(self, due: Callable[[_Pending], bool] | None = None) -> None:
+        """Insert the pending rows that are visible by now (or every row ``due`` selects); hold the lock."""
+        if not self._pending:
+            return
+        now = self._now() if self._now is not None else None
+        kept = []
+        for pending in self._pending:
+            if (due(pending) if due else now is None or pending.visible_from <= now):
+                self._insert(pending.database, pending.table, pending.columns, pending.row)
+            else:
+                kept.append(pending)
+        self._pending = kept
+
+    def pending_count(self) -> int:
+        """How many written rows are not visible to queries yet."""
         with self._lock:
-            self._db.execute(f'INSERT INTO "{database}"."{table}" ({names}) VALUES ({marks})', row)
+            self._flush()
+            return len(self._pending)
 
     def block(self, feature_group_name: str, reason: str) -> None:
         """Replication into the group's offline store failed: keep the first reason, drop the row."""
@@ -122,7 +177,7 @@ class OfflineStore:
             self._blocked.pop(feature_group_name, None)
 
     def rows(self, feature_group_name: str) -> list[dict[str, Any]]:
-        """Every row of a feature group in write order (is_deleted as bool, timestamps as text)."""
+        """Every visible row of a feature group in write order (is_deleted as bool, timestamps as text)."""
         if feature_group_name not in self._tables:
             return []
         database, table, _ = self._tables[feature_group_name]
@@ -136,6 +191,7 @@ class OfflineStore:
         sqlite3.DatabaseError "not authorized".
         """
         with self._lock:
+            self._flush()
             if read_only:
                 self._db.set_authorizer(_read_only_authorizer)
             try:

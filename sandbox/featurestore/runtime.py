@@ -15,6 +15,7 @@ from sandbox.clock import SandboxClock
 from sandbox.faults import UNPROCESSED, FaultPlan, InjectedFault
 from sandbox.featurestore.errors import FeatureStoreError, resource_not_found, validation_error
 from sandbox.featurestore.offline_store import OfflineStore
+from sandbox.featurestore.throughput import ThroughputLimit
 from sandbox.featurestore.validation import (
     FeatureGroupSchema,
     check_record,
@@ -25,6 +26,8 @@ from sandbox.featurestore.validation import (
 
 SERVICE = "sagemaker-featurestore-runtime"
 ENTRY_FAULT = "BatchWriteRecord.entry"
+THROTTLING = "ThrottlingException"
+THROTTLED_MESSAGE = "Rate exceeded"
 
 SchemaLookup = Callable[[str, str, str], "FeatureGroupSchema | None"]  # (account, region, name or ARN)
 
@@ -32,11 +35,14 @@ SchemaLookup = Callable[[str, str, str], "FeatureGroupSchema | None"]  # (accoun
 class FeatureStoreRuntime:
     """PutRecord, BatchWriteRecord, GetRecord, BatchGetRecord and DeleteRecord over one sandbox's stores."""
 
-    def __init__(self, lookup: SchemaLookup, clock: SandboxClock, faults: FaultPlan, offline: OfflineStore) -> None:
+    def __init__(self, lookup: SchemaLookup, clock: SandboxClock, faults: FaultPlan, offline: OfflineStore,
+                 records_per_second: float | None = None) -> None:
         self._lookup = lookup
         self._clock = clock
         self._faults = faults
         self.offline = offline
+        # The write capacity (sandbox.featurestore.throughput); None: unlimited.
+        self.throughput = ThroughputLimit(records_per_second, clock.now) if records_per_second else None
         self._lock = threading.Lock()
         self._online: dict[str, dict[str, tuple[datetime, list[dict[str, Any]]]]] = {}  # group ARN -> id -> newest
 
@@ -44,6 +50,12 @@ class FeatureStoreRuntime:
         """PutRecord: validate and write one record."""
         check_shape("PutRecord", params)
         schema = self._schema(account, region, params["FeatureGroupName"])
+        if self.throughput and not self.throughput.take():
+            # Over capacity the request is throttled (ThroughputConfig: "Exceeding provisioned throughput
+            # will result in your requests being throttled"): the common error ThrottlingException,
+            # HTTP 400 (SageMaker API Reference, "Common Errors"). PutRecord's model in botocore does
+            # not list it; the code is the one every AWS JSON service throttles with.
+            raise FeatureStoreError(THROTTLING, THROTTLED_MESSAGE, 400)
         self._write(schema, params["Record"], params.get("TargetStores"))
         return {}
 
@@ -56,6 +68,13 @@ class FeatureStoreRuntime:
             try:
                 self._faults.check(SERVICE, ENTRY_FAULT)
                 schema = self._schema(account, region, entry["FeatureGroupName"])
+                if self.throughput and not self.throughput.take():
+                    # BatchWriteRecord reports each record that was not written in Errors, a
+                    # BatchWriteRecordError of Entry, ErrorCode (a free string) and ErrorMessage
+                    # (SageMaker API Reference, BatchWriteRecord "Response Elements" and
+                    # BatchWriteRecordError; botocore's model: the same shape). Which code a throttled
+                    # entry carries is undocumented: the sandbox uses ThrottlingException.
+                    raise FeatureStoreError(THROTTLING, THROTTLED_MESSAGE, 400)
                 self._write(schema, entry["Record"], entry.get("TargetStores"))
             except InjectedFault as fault:
                 if fault.error_code == UNPROCESSED:

@@ -26,6 +26,10 @@ PATCHES = (
     "iam",  # SimulatePrincipalPolicy, identities in Lambda threads
     "stepfunctions_role",  # Task states run as the state machine's role
     "ground_truth",  # labeling jobs (sandbox.ground_truth)
+    "stepfunctions_context",  # $$.Execution.StartTime as AWS renders it
+    "stepfunctions_stop",  # a stopped execution ends ABORTED
+    "stepfunctions_events",  # execution status change events to EventBridge
+    "events_lambda_targets",  # EventBridge rules invoke Lambda targets
 )
 
 

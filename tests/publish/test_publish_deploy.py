@@ -43,10 +43,10 @@ def test_first_deploy_creates_every_resource(cfg, sandbox):
     actions = {(c.kind, c.name): c.action for c in result.report.changes}
     assert set(actions.values()) == {"created"}
     kinds = [c.kind for c in result.report.changes]
-    assert kinds.count("iam role") == 7
-    assert kinds.count("lambda function") == 3
+    assert kinds.count("iam role") == 8  # StopExecutionJobs has its own role
+    assert kinds.count("lambda function") == 4
     assert kinds.count("s3 object") == 4
-    assert {"s3 bucket", "feature group", "log group", "state machine", "schedule"} <= set(kinds)
+    assert {"s3 bucket", "feature group", "log group", "state machine", "eventbridge rule", "schedule"} <= set(kinds)
     assert result.state_machine_arn.endswith(":stateMachine:scratch-labeling")
     assert "states/home?region=eu-west-1#/statemachines/view/" in result.console_url()
     described = boto3.client("sagemaker").describe_feature_group(FeatureGroupName="scratch-labels")

@@ -92,6 +92,7 @@ def test_each_role_trusts_one_service_with_only_the_documented_confused_deputy_k
         "check_lambda": ("lambda.amazonaws.com", None),
         "update_lambda": ("lambda.amazonaws.com", None),
         "filter_lambda": ("lambda.amazonaws.com", None),
+        "stop_lambda": ("lambda.amazonaws.com", None),
         "ground_truth": ("sagemaker.amazonaws.com", None),
         "feature_store": ("sagemaker.amazonaws.com", None),
         "scheduler": ("scheduler.amazonaws.com", {
@@ -167,11 +168,30 @@ def test_check_function_may_claim_images_and_read_other_runs_claims_only(cfg):
     assert {r for s in deleting for r in s["Resource"]} == {f"{bucket}/{work}active/*", f"{bucket}/{work}runs/*/input.manifest"}
     for role, statement in _statements(role_documents(ctx)):
         if any(a.startswith("states:") for a in _as_list(statement["Action"])):
-            assert role in {"check_lambda", "scheduler"}, f"{role}: {statement['Action']}"
+            assert role in {"check_lambda", "scheduler", "stop_lambda"}, f"{role}: {statement['Action']}"
 
 
 def test_xray_is_granted_only_when_tracing_is_on(cfg):
     traced = {role for role, s in _statements(role_documents(_context(cfg))) if s["Sid"] == "SendTraces"}
-    assert traced == {"state_machine", "check_lambda", "update_lambda", "filter_lambda"}
+    assert traced == {"state_machine", "check_lambda", "update_lambda", "filter_lambda", "stop_lambda"}
     off = replace(cfg, observability=replace(cfg.observability, tracing=False))
     assert not [s for _, s in _statements(role_documents(_context(off))) if s["Sid"] == "SendTraces"]
+
+
+def test_update_function_writes_and_lists_only_its_progress_markers(cfg):
+    statements = {s["Sid"]: s for s in role_documents(_context(cfg))["update_lambda"].policy["Statement"]}
+    bucket, work = f"arn:aws:s3:::{cfg.storage.bucket}", cfg.storage.work_prefix
+    writes = [s for s in statements.values() if any(a in _as_list(s["Action"]) for a in ("s3:PutObject", "s3:DeleteObject"))]
+    assert [(w["Action"], w["Resource"]) for w in writes] == [(["s3:PutObject"], [f"{bucket}/{work}runs/*/update-progress.json"])]
+    listing = statements["ListUpdateProgress"]
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == [f"{work}runs/*/update-progress.json"]
+
+
+def test_stop_function_reads_executions_and_stops_the_pipelines_jobs_only(cfg):
+    statements = {s["Sid"]: s for s in role_documents(_context(cfg))["stop_lambda"].policy["Statement"]}
+    region = cfg.pipeline.region
+    assert statements["ReadPipelineExecutions"]["Action"] == ["states:DescribeExecution"]
+    assert statements["ReadPipelineExecutions"]["Resource"] == [
+        f"arn:aws:states:{region}:111122223333:execution:scratch-labeling:*"]
+    assert statements["StopPipelineLabelingJobs"]["Action"] == ["sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"]
+    assert statements["StopPipelineLabelingJobs"]["Resource"] == [f"arn:aws:sagemaker:{region}:111122223333:labeling-job/scratch-*"]

@@ -163,3 +163,24 @@ def test_unnamed_executions_get_distinct_uuid_names(sb):
         time.sleep(0.05)  # a loaded machine may take longer than a fixed sleep
     output = json.loads(sfn.describe_execution(executionArn=first)["output"])
     assert output["name"] == first.rsplit(":", 1)[1] and len(output["name"]) == 36
+
+
+# "Handle Lambda service exceptions" (Step Functions best practices, bp-lambda-serviceexception,
+# https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html): Lambda's
+# transient service errors are 500s reported as Lambda.ServiceException, Lambda.AWSLambdaException,
+# Lambda.SdkClientException or Lambda.ClientExecutionTimeoutException; at the invocation limit the error is
+# Lambda.TooManyRequestsException. Errors are named after the SDK's exception classes: a code Invoke's model
+# does not name (503 ServiceUnavailable) is the SDK's catch-all, AWSLambdaException.
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    (429, "TooManyRequestsException", "Lambda.TooManyRequestsException"),
+    (500, "ServiceException", "Lambda.ServiceException"),
+    (503, "ServiceUnavailable", "Lambda.AWSLambdaException"),
+    (500, "InternalFailure", "Lambda.AWSLambdaException"),
+])
+def test_an_invoke_error_is_reported_with_the_documented_lambda_name(sb, status, code, expected):
+    definition = {"StartAt": "Double", "States": {
+        "Double": {**lambda_task("Done"), "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
+        "Done": {"Type": "Succeed"}, "Caught": {"Type": "Pass", "End": True}}}
+    sb.faults.add("lambda", "Invoke", error_code=code, status=status, message="failed")
+    described, _ = run(sb, definition, {"n": 1})
+    assert json.loads(described["output"])["Error"] == expected

@@ -188,3 +188,46 @@ def test_delete_feature_group_and_custom_catalog_names(sb, fs):
     fs.put_record(FeatureGroupName="custom", Record=record("s3://b/1.jpg"))
     assert boto3.client("glue").get_table(DatabaseName="labels_db", Name="my_table")["Table"]["Name"] == "my_table"
     assert len(sb.offline_store_rows("custom")) == 1
+
+
+@pytest.fixture()
+def limited():
+    """A feature group that takes 30 records per simulated second; the clock runs at real speed."""
+    with Sandbox(region="eu-west-1", iam_evaluation=False, time_scale=1.0, featurestore_records_per_second=30) as running:
+        boto3.client("s3").create_bucket(Bucket="fs-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        boto3.client("sagemaker").create_feature_group(
+            FeatureGroupName=GROUP, RecordIdentifierFeatureName="image_uri", EventTimeFeatureName="event_time",
+            FeatureDefinitions=[{"FeatureName": n, "FeatureType": t} for n, t in FEATURE_DEFINITIONS],
+            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://fs-bucket/feature-store"}},
+            OnlineStoreConfig={"EnableOnlineStore": False}, RoleArn=ROLE)
+        yield running
+
+
+def test_batch_entries_over_the_throughput_limit_come_back_as_throttling_errors(limited, fs):
+    # BatchWriteRecord "Response Elements": records not written are in Errors (BatchWriteRecordError).
+    def batch(first: int) -> dict:
+        return fs.batch_write_record(Entries=[{"FeatureGroupName": GROUP, "Record": record(f"s3://b/{i}.jpg")}
+                                              for i in range(first, first + 25)])
+
+    assert batch(0)["Errors"] == []
+    second = batch(25)
+    codes = [error["ErrorCode"] for error in second["Errors"]]
+    assert 0 < len(codes) <= 20 and set(codes) == {"ThrottlingException"}
+    assert second["UnprocessedEntries"] == []
+    limited.clock.advance(1.0)  # a second later the capacity is back
+    assert batch(100)["Errors"] == []
+    assert limited.featurestore.throughput.throttled == len(codes)
+
+
+def test_put_record_over_the_throughput_limit_is_a_throttling_exception(limited):
+    from botocore.config import Config
+
+    fs = boto3.client("sagemaker-featurestore-runtime", config=Config(retries={"total_max_attempts": 1}))
+    for i in range(30):
+        fs.put_record(FeatureGroupName=GROUP, Record=record(f"s3://b/{i}.jpg"))
+    code, status, message = error_of(lambda: fs.put_record(FeatureGroupName=GROUP, Record=record("s3://b/x.jpg")))
+    assert (code, status, message) == ("ThrottlingException", 400, "Rate exceeded")
+
+
+def test_no_limit_by_default(sb, fs):
+    assert sb.featurestore.throughput is None

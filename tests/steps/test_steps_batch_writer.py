@@ -5,7 +5,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from steps_fakes import FEATURE_GROUP, FakeFeatureStore
 
-from steps.batch_writer import RetryPolicy, write_batch, write_records
+from steps.batch_writer import RetryPolicy, write_batch, write_keyed_records, write_records
 from steps.errors import FeatureStoreWriteFailed
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002)
@@ -123,3 +123,33 @@ def test_concurrency_must_be_a_positive_int():
 def test_nothing_to_write_makes_no_call():
     store = FakeFeatureStore(FEATURE_GROUP)
     assert write(store, 0).written == 0 and store.calls == 0
+
+
+def test_concurrency_drops_under_throttling_and_nothing_is_lost_or_written_twice():
+    """A store that throttles every entry while more than 2 calls are in flight: AIMD brings the writer down."""
+
+    class Crowded(FakeFeatureStore):
+        def _write(self, entries):
+            with self._lock:
+                crowded = self._in_flight > 2
+            if crowded:
+                return {"Errors": [self._error(e, "ThrottlingException", "Rate exceeded") for e in entries],
+                        "UnprocessedEntries": []}
+            return super()._write(entries)
+
+    store = Crowded(FEATURE_GROUP, latency=0.002)
+    outcome = write(store, 2000, concurrency=10, policy=RetryPolicy(max_attempts=30, base_delay=0.0005, max_delay=0.002))
+    assert outcome.failed == 0 and len(store.records) == 2000
+    assert max(store.write_count.values()) == 1
+    assert outcome.throttled_calls > 0 and outcome.lowest_concurrency <= 2
+
+
+def test_on_written_gets_the_keys_of_each_written_record_once():
+    store = FakeFeatureStore(FEATURE_GROUP)
+    store.unprocessed["s3://b/raw/3.jpg"] = 1
+    store.entry_errors["s3://b/raw/4.jpg"].append("ValidationError")
+    seen: list[int] = []
+    with pytest.raises(FeatureStoreWriteFailed):
+        write_keyed_records(store, FEATURE_GROUP, ((i * 10, record(i)) for i in range(60)), 3, FAST,
+                            sleep=lambda s: None, on_written=seen.extend)
+    assert sorted(seen) == [i * 10 for i in range(60) if i != 4]

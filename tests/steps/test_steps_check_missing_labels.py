@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from steps_fakes import BUCKET, FEATURE_GROUP
 
 from steps import check_missing_labels as step
-from steps.errors import InvalidExecutionInput
+from steps.errors import FeatureGroupMissing, InvalidExecutionInput
 from steps.log import StepSummary
 
 EXECUTION = {
@@ -58,14 +58,37 @@ def test_no_images_writes_no_manifest_and_skips_the_query(s3, sagemaker, athena,
     assert "not queried" in summary["notes"][0]
 
 
-def test_no_feature_group_means_every_image_is_missing(s3):
-    put(s3, "raw/a.jpg", "raw/b.png")
+def _no_group(s3: Any, execution_input: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     sagemaker = boto3.client("sagemaker")
     with Stubber(sagemaker) as stub:  # moto raises a bare KeyError here, so stub the real error shape
         stub.add_client_error("describe_feature_group", service_error_code="ResourceNotFound", http_status_code=400)
-        result, summary = run(s3, sagemaker, None, event())
+        return run(s3, sagemaker, None, event(execution_input))
+
+
+def test_no_feature_group_fails_fast_and_claims_nothing(s3):
+    put(s3, "raw/a.jpg", "raw/b.png")
+    with pytest.raises(FeatureGroupMissing, match=r"does not exist.*redeploy.*allow_empty_feature_group"):
+        _no_group(s3, {})
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="labeling/")  # no manifest, no marker
+
+
+def test_no_feature_group_with_allow_empty_means_every_image_is_missing(s3):
+    put(s3, "raw/a.jpg", "raw/b.png")
+    result, summary = _no_group(s3, {"allow_empty_feature_group": True})
     assert (result["images_found"], result["already_labeled"], result["missing"]) == (2, 0, 2)
-    assert "does not exist" in summary["notes"][0]
+    assert "does not exist" in summary["notes"][0] and "allow_empty_feature_group" in summary["notes"][0]
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_allow_empty_feature_group_must_be_a_boolean(s3, value):
+    with pytest.raises(InvalidExecutionInput, match=r"allow_empty_feature_group is .*expected true or false"):
+        _no_group(s3, {"allow_empty_feature_group": value})
+
+
+def test_an_empty_feature_group_needs_no_flag(s3, sagemaker, athena, offline):
+    put(s3, "raw/a.jpg", "raw/b.jpg")
+    result, _ = run(s3, sagemaker, athena, event())
+    assert (result["already_labeled"], result["missing"], result["selected"]) == (0, 2, 2)
 
 
 def test_all_labeled_writes_no_manifest(s3, sagemaker, athena, offline):

@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from steps_fakes import BUCKET, FEATURE_GROUP
 
 from sandbox.featurestore.catalog import DEFAULT_DATABASE as OFFLINE_DATABASE
-from steps.errors import AthenaQueryFailed
+from steps.errors import AthenaQueryFailed, FeatureGroupMissing
 from steps.labeled_images import (
     OfflineTable,
     PollPolicy,
@@ -59,7 +59,19 @@ def test_offline_table_from_describe_feature_group():
 )
 def test_nothing_to_query_yet(overrides, words):
     table, note = offline_table(stubbed_sagemaker(described(**overrides)), FEATURE_GROUP)
-    assert table is None and words in note and "every image counts as missing" in note
+    assert table is None and words in note
+
+
+@pytest.mark.parametrize(
+    "overrides, words",
+    [({"OfflineStoreConfig": None}, "has no offline store"), ({"FeatureGroupStatus": "Deleting"}, "is Deleting")],
+)
+def test_an_unreadable_feature_group_fails_fast_unless_allowed(overrides, words):
+    with pytest.raises(FeatureGroupMissing, match=words + r".*allow_empty_feature_group"):
+        approved_image_uris(stubbed_sagemaker(described(**overrides)), None, None, FEATURE_GROUP, "primary", "s3://b/")
+    labeled, note = approved_image_uris(stubbed_sagemaker(described(**overrides)), None, None, FEATURE_GROUP,
+                                        "primary", "s3://b/", allow_missing=True)
+    assert labeled == set() and words in note and "every image counts as missing" in note
 
 
 def test_other_describe_errors_propagate():

@@ -49,7 +49,7 @@ def test_counts_and_records_for_approved_rejected_and_unlabeled_lines(s3, featur
     ])
     result = run(s3, featurestore)
     assert {k: v for k, v in result.items() if k != "seconds"} == {
-        "lines_read": 5, "approved": 2, "rejected": 1, "unlabeled": 2, "written": 3}
+        "lines_read": 5, "approved": 2, "rejected": 1, "unlabeled": 2, "written": 3, "skipped": 0}
     assert isinstance(result["seconds"], float)
     assert set(featurestore.records) == {"s3://b/raw/a.jpg", "s3://b/raw/b.jpg", "s3://b/raw/e e+%.jpg"}
     assert featurestore.records["s3://b/raw/b.jpg"]["status"] == "REJECTED"
@@ -142,3 +142,67 @@ def test_large_manifest_is_streamed_not_held():
     large_peak, large_size = _peak_memory(1600)
     # 1,400 more lines (~1.9 MB) may add interpreter free-list memory, never the manifest or its records
     assert large_peak - small_peak < (large_size - small_size) / 10, (small_peak, large_peak, large_size)
+
+
+PROGRESS_KEY = "labeling/runs/r/update-progress.json"
+
+
+def event_with_run(**settings: Any) -> dict[str, Any]:
+    evt = event(bucket=BUCKET, work_prefix="labeling/", kms_key_arn=None, **settings)
+    return {**evt, "run_id": "r"}
+
+
+class CrashAfter(FakeFeatureStore):
+    """Writes ``calls_before_crash`` BatchWriteRecord calls, then the Lambda is "killed" (BaseException)."""
+
+    def __init__(self, calls_before_crash: int) -> None:
+        super().__init__(FEATURE_GROUP)
+        self.calls_before_crash = calls_before_crash
+
+    def batch_write_record(self, **params: Any) -> dict[str, Any]:
+        if self.calls >= self.calls_before_crash:
+            raise SystemExit("killed")
+        return super().batch_write_record(**params)
+
+
+def test_a_retry_after_a_crash_skips_the_lines_written_and_writes_none_twice(s3):
+    upload(s3, [verified_line(f"s3://b/raw/{i}.jpg", i % 2) for i in range(200)])
+    crashing = CrashAfter(calls_before_crash=3)
+    with pytest.raises(SystemExit):
+        run(s3, crashing, event_with_run(max_concurrency=1))
+    assert len(crashing.records) == 75
+    body = json.loads(s3.get_object(Bucket=BUCKET, Key=PROGRESS_KEY)["Body"].read())
+    assert body["written_lines"] == [[1, 75]]
+    retry = FakeFeatureStore(FEATURE_GROUP)
+    result = run(s3, retry, event_with_run())
+    assert (result["written"], result["skipped"], result["lines_read"]) == (125, 75, 200)
+    assert set(retry.records).isdisjoint(crashing.records)
+    assert len(retry.records) + len(crashing.records) == 200
+
+
+def test_a_rerun_of_a_finished_update_writes_nothing_and_reports_the_skipped(s3, featurestore):
+    upload(s3, [verified_line(f"s3://b/raw/{i}.jpg", 0) for i in range(60)] + [verified_line("s3://b/raw/x.jpg", label_failure=True)])
+    assert run(s3, featurestore, event_with_run())["written"] == 60
+    calls = featurestore.calls
+    again = run(s3, featurestore, event_with_run())
+    assert (again["written"], again["skipped"], again["unlabeled"]) == (0, 60, 1)
+    assert featurestore.calls == calls
+
+
+def test_a_line_that_failed_is_not_marked_and_the_retry_writes_only_it(s3, featurestore):
+    upload(s3, [verified_line(f"s3://b/raw/{i}.jpg", 0) for i in range(30)])
+    featurestore.entry_errors["s3://b/raw/7.jpg"].extend(["InternalFailure"] * 3)
+    with pytest.raises(FeatureStoreWriteFailed):
+        run(s3, featurestore, event_with_run())
+    body = json.loads(s3.get_object(Bucket=BUCKET, Key=PROGRESS_KEY)["Body"].read())
+    assert body["written_lines"] == [[1, 7], [9, 30]]
+    again = run(s3, featurestore, event_with_run())
+    assert (again["written"], again["skipped"]) == (1, 29)
+    assert max(featurestore.write_count.values()) == 1
+
+
+def test_a_marker_for_another_manifest_is_ignored(s3, featurestore):
+    upload(s3, [verified_line(f"s3://b/raw/{i}.jpg", 0) for i in range(5)])
+    s3.put_object(Bucket=BUCKET, Key=PROGRESS_KEY, Body=json.dumps(
+        {"version": 1, "manifest_uri": "s3://elsewhere/x", "written_lines": [[1, 5]]}).encode())
+    assert run(s3, featurestore, event_with_run())["written"] == 5

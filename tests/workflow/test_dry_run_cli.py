@@ -26,6 +26,7 @@ EXPECTED = [
     "iam/check_lambda.json",
     "iam/update_lambda.json",
     "iam/filter_lambda.json",
+    "iam/stop_lambda.json",
     "iam/ground_truth.json",
     "iam/feature_store.json",
     "iam/scheduler.json",

@@ -14,7 +14,7 @@ def test_flowchart_has_every_state_and_edge_kind(cfg, arns):
     assert '-->|"selected = 0"|' in text
     assert '-->|"Status = Completed and TotalLabeled = 0"|' in text
     assert '-.->|"InvalidExecutionInput"|' in text
-    assert text.count('-.->|"ALL"|') == 11  # one catch-all per task
+    assert text.count('-.->|"ALL"|') == 15  # one catch-all per task (StopLabelingJob tasks included)
     assert '[["Invalid execution input"]]' in text  # Fail states drawn as subroutines
 
 

@@ -62,16 +62,27 @@ def test_terminal_states(definition):
 def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
     states = definition["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
-    assert len(tasks) == 11
+    assert len(tasks) == 11 + 4  # and a StopLabelingJob per job after its describe or its create failed
     for name, task in tasks.items():
         retried = {error for retry in task["Retry"] for error in retry["ErrorEquals"]}
         assert retried and not retried & {"States.ALL", "States.TaskFailed"}, name
         assert not any("Validation" in error for error in retried), name
         assert all(retry["BackoffRate"] > 1 for retry in task["Retry"]), name
         catch_all = task["Catch"][-1]
-        assert catch_all["ErrorEquals"] == ["States.ALL"] and catch_all["ResultPath"] == "$.error"
-        fail = states[catch_all["Next"]]
-        assert catch_all["Next"] == f"{name} failed" and fail["Type"] == "Fail"
+        assert catch_all["ErrorEquals"] == ["States.ALL"]
+        if task["Resource"] == graph.STOP_LABELING_JOB_RESOURCE:
+            # The step's own error stays in $.error for the Fail state; the stop's error goes aside.
+            assert catch_all["ResultPath"] == "$.stop_error" and task["ResultPath"] is None
+            assert catch_all["Next"] == task["Next"] == name.removesuffix(": stop job")
+            assert retried == set(graph.SAGEMAKER_TRANSIENT_ERRORS)
+            continue
+        assert catch_all["ResultPath"] == "$.error"
+        if catch_all["Next"].endswith(": stop job"):
+            assert task["Resource"] == graph.DESCRIBE_LABELING_JOB_RESOURCE and name.endswith(": check status"), name
+            fail = states[states[catch_all["Next"]]["Next"]]
+        else:
+            fail = states[catch_all["Next"]]
+        assert fail is states[f"{name} failed"] and fail["Type"] == "Fail"
         assert fail["Error"] == graph.STEP_FAILED_ERROR and "ErrorPath" not in fail
         assert fail["CausePath"].startswith(f"States.Format('{name} failed with {{}}: {{}}'")
         if name == graph.NAME_UPDATE:
@@ -85,6 +96,16 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
         else:
             assert retried == set(graph.SAGEMAKER_TRANSIENT_ERRORS)
 
+
+def test_lambda_tasks_retry_every_error_name_aws_documents_for_lambda_service_exceptions(definition):
+    """"Handle Lambda service exceptions" (bp-lambda-serviceexception): the Retry example's four names
+    and Lambda.TooManyRequestsException; a 503 from Invoke is reported as Lambda.AWSLambdaException."""
+    documented = {"Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException", "Lambda.AWSLambdaException",
+                  "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+    for name, state in definition["States"].items():
+        if state["Type"] == "Task" and "lambda:invoke" in state["Resource"]:
+            retried = {error for retry in state["Retry"] for error in retry["ErrorEquals"]}
+            assert documented <= retried, (name, documented - retried)
 
 def test_check_missing_labels_event_matches_the_contract(definition, cfg):
     check = definition["States"][definition["StartAt"]]
@@ -226,8 +247,8 @@ def _longest_state(cfg) -> dict:
 
 def test_state_payload_is_small_and_constant(cfg, definition):
     state = _longest_state(cfg)
-    # Every top-level key the definition writes is in the bound (job_failure and
-    # invalid_input only occur on the way to a Fail state, replacing nothing larger).
+    # Every top-level key the definition writes is in the bound (job_failure and invalid_input,
+    # like a catch's stop_error, only occur on the way to a Fail state, replacing nothing larger).
     written = {s["ResultPath"].split(".")[1] for s in definition["States"].values() if s.get("ResultPath") not in (None, "$")}
     assert written - {"job_failure", "invalid_input"} <= set(state)
     size = len(json.dumps(state).encode())
@@ -266,12 +287,35 @@ def test_create_catches_sagemakers_catch_all_and_decides_by_the_cause(definition
     decide = states[start["Catch"][1]["Next"]]
     assert decide["Type"] == "Choice"
     refused, first, exhausted = decide["Choices"]
-    assert refused["Next"] == exhausted["Next"] == f"{start_name} failed"
+    assert refused["Next"] == f"{start_name} failed"  # a refused request created no job
+    assert exhausted["Next"] == f"{start_name} failed: stop job"  # the last 5xx may have created it
     assert {"Variable": "$.error.Cause", "StringMatches": "*(Service: AmazonSageMaker; Status Code: 4*"} in refused["And"]
     counter = f"$.{title.lower()}_create_retry"
     assert first["Variable"] == counter and first["IsPresent"] is False
     assert exhausted == {"Variable": f"{counter}.attempt", "NumericGreaterThanEquals": len(graph.CREATE_RETRY_WAITS),
-                         "Next": f"{start_name} failed"}
+                         "Next": f"{start_name} failed: stop job"}
+    assert start["Catch"][2]["Next"] == f"{start_name} failed"  # throttling, limits, permissions: no job
     for name in (first["Next"], decide["Default"]):
         wait = states[states[name]["Next"]]
         assert wait["Type"] == "Wait" and wait["SecondsPath"] == f"{counter}.seconds" and wait["Next"] == start_name
+
+
+# Which failures stop a job that may be running (workflow/graph.py), and which cannot leave one.
+STOPPED_AFTER = {"Labeling: check status": "$.check.labeling_job_name",
+                 "Verification: check status": "$.check.verification_job_name",
+                 "Start labeling job": "$.check.labeling_job_name",
+                 "Start verification job": "$.check.verification_job_name"}
+NO_JOB_RUNNING = ("Check missing labels", graph.NAME_FILTER, graph.NAME_UPDATE, "Labeling: get output manifest",
+                  "Verification: get output manifest", "Labeling: get failure reason", "Verification: get failure reason")
+
+
+def test_failures_that_may_leave_a_job_running_stop_it_first(definition):
+    states = definition["States"]
+    stops = {name: s for name, s in states.items() if s.get("Resource") == graph.STOP_LABELING_JOB_RESOURCE}
+    assert set(stops) == {f"{name} failed: stop job" for name in STOPPED_AFTER}
+    for step, name_path in STOPPED_AFTER.items():
+        stop = stops[f"{step} failed: stop job"]
+        assert stop["Parameters"] == {"LabelingJobName.$": name_path}
+        assert stop["Next"] == f"{step} failed" and states[stop["Next"]]["Type"] == "Fail"
+    for step in NO_JOB_RUNNING:
+        assert states[step]["Catch"][-1]["Next"] == f"{step} failed", step

@@ -21,6 +21,7 @@ def test_names_derive_from_the_pipeline_name(cfg):
         "check_lambda": "scratch-labeling-check-lambda",
         "update_lambda": "scratch-labeling-update-lambda",
         "filter_lambda": "scratch-labeling-filter-lambda",
+        "stop_lambda": "scratch-labeling-stop-lambda",
         "ground_truth": "scratch-labeling-ground-truth",
         "feature_store": "scratch-labeling-feature-store",
         "scheduler": "scratch-labeling-scheduler",
