@@ -13,26 +13,11 @@ import pytest
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
-from sandbox import Sandbox
-from workflow.config import load_config
-from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTED = {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"], "ExposeHeaders": ["Access-Control-Allow-Origin"]}
 OWNERS_RULE = {"ID": "uploads", "AllowedMethods": ["PUT", "POST"], "AllowedOrigins": ["https://upload.example.com"],
                "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}
-
-
-@pytest.fixture()
-def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=0.0001) as box:
-        yield box
-
-
-@pytest.fixture()
-def cfg(sandbox):
-    moved, _ = in_account(load_config(ROOT / "config.yaml"), sandbox.account_id)
-    return moved
 
 
 def _deploy(cfg):

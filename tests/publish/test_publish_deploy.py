@@ -9,24 +9,10 @@ import pytest
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import STEP_ORDER, Deployer
-from sandbox import Sandbox
-from workflow.config import load_config, replace
-from workflow.resources import in_account
+from workflow.config import replace
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATING = ("Create", "Put", "Update", "Delete", "Tag", "Untag", "Attach")
-
-
-@pytest.fixture()
-def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=0.0001) as box:
-        yield box
-
-
-@pytest.fixture()
-def cfg(sandbox):
-    moved, _ = in_account(load_config(ROOT / "config.yaml"), sandbox.account_id)
-    return moved
 
 
 def _deploy(cfg, sandbox):

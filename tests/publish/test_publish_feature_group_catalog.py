@@ -12,24 +12,11 @@ from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import Deployer
 from publish.iam_policies import PolicyContext, role_documents
-from sandbox import Sandbox
 from workflow.config import load_config
-from workflow.resources import ResourceArns, in_account
+from workflow.resources import ResourceArns
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = {"Catalog": "AwsDataCatalog", "Database": "sagemaker_featurestore", "TableName": "scratch_labels"}
-
-
-@pytest.fixture()
-def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=0.0001) as box:
-        yield box
-
-
-@pytest.fixture()
-def cfg(sandbox):
-    moved, _ = in_account(load_config(ROOT / "config.yaml"), sandbox.account_id)
-    return moved
 
 
 def test_table_name_is_a_valid_athena_name_derived_from_the_group_name():

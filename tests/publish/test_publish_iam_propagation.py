@@ -18,8 +18,7 @@ from publish.changes import DeployError
 from publish.deployer import Deployer
 from sandbox import Sandbox
 from workflow import resources
-from workflow.config import load_config, replace
-from workflow.resources import in_account
+from workflow.config import replace
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW = 60.0  # simulated seconds
@@ -29,12 +28,6 @@ WINDOW = 60.0  # simulated seconds
 def sandbox():
     with Sandbox(region="eu-west-1", time_scale=1.0, iam_propagation_seconds=WINDOW) as box:
         yield box
-
-
-@pytest.fixture()
-def cfg(sandbox):
-    moved, _ = in_account(load_config(ROOT / "config.yaml"), sandbox.account_id)
-    return moved
 
 
 class Waits:

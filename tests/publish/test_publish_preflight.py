@@ -31,12 +31,6 @@ CONFIG = ROOT / "config.yaml"
 
 
 @pytest.fixture()
-def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=0.0001) as box:
-        yield box
-
-
-@pytest.fixture()
 def deployed(sandbox):
     """The pipeline published to the in-process sandbox, with its workteam and two images."""
     cfg, _ = in_account(load_config(CONFIG), sandbox.account_id)

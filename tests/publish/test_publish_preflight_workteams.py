@@ -14,12 +14,6 @@ from sandbox.workteams import MAX_WORKTEAMS, ensure_private_workteam
 MEMBERS = [{"CognitoMemberDefinition": {"UserPool": "eu-west-1_abc", "UserGroup": "labelers", "ClientId": "client"}}]
 
 
-@pytest.fixture()
-def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=0.0001) as box:
-        yield box
-
-
 def _create(sagemaker, name: str) -> str:
     return sagemaker.create_workteam(WorkteamName=name, MemberDefinitions=MEMBERS, Description="team")["WorkteamArn"]
 
