@@ -6,8 +6,6 @@ responses have botocore's ``Workteam`` shape.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import threading
 from datetime import UTC, datetime
@@ -15,6 +13,7 @@ from typing import Any
 
 from sandbox.ground_truth.errors import ResourceInUseException, ResourceLimitExceeded, ValidationError
 from sandbox.ground_truth.shape import check_request
+from sandbox.pagination import offset_token, token_offset
 
 # "You cannot create more than 25 work teams in an account and region." (API_CreateWorkteam)
 MAX_WORKTEAMS = 25
@@ -91,20 +90,15 @@ class WorkteamStore:
         limit = params.get("MaxResults", DEFAULT_MAX_RESULTS)
         result: dict[str, Any] = {"Workteams": teams[start:start + limit]}
         if start + limit < len(teams):
-            result["NextToken"] = base64.urlsafe_b64encode(f"workteams:{start + limit}".encode()).decode()
+            result["NextToken"] = offset_token("workteams", start + limit)
         return result
 
 
 def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix == "workteams" and offset.isdigit():
-            return int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationError(f"NextToken '{token}' is not a token returned by ListWorkteams")
+    offset = token_offset("workteams", token)
+    if offset is None:
+        raise ValidationError(f"NextToken '{token}' is not a token returned by ListWorkteams")
+    return offset
 
 
 def ensure_private_workteam(sagemaker: Any, arn: str | None) -> str | None:

@@ -40,7 +40,7 @@ from botocore.exceptions import ClientError
 from steps.errors import ManifestError
 from steps.layout import MARKER_SUFFIX, active_prefix, marker_key
 from steps.manifests import encryption_args, read_manifest_lines
-from steps.s3_images import split_s3_uri
+from steps.s3_images import key_is_listed, split_s3_uri
 
 OFFLINE_STORE_LAG_SECONDS = 1200  # Feature Store fills the offline store within ~15 minutes
 # The execution output's count of approved images (workflow.graph's summary).
@@ -177,8 +177,7 @@ def _gone(s3: Any, bucket: str, key: str, error: ClientError) -> bool:
         return True
     if code not in {"AccessDenied", "403"}:
         return False
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", ())
-    return not any(obj["Key"] == key for obj in listed)  # the key sorts before every longer key
+    return not key_is_listed(s3, bucket, key)
 
 
 def _read_marker(s3: Any, bucket: str, key: str, last_modified: datetime) -> Marker | None:

@@ -29,6 +29,17 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+def key_is_listed(s3: Any, bucket: str, key: str) -> bool:
+    """Whether ``key`` exists, asked with ListObjectsV2 (the key sorts before every longer key).
+
+    For roles that may list a prefix but not the whole bucket: S3 answers their GetObject or
+    HeadObject of a missing key with 403 AccessDenied, not 404 (Amazon S3 API Reference, GetObject,
+    "Permissions"), so only a listing tells "missing" from "refused".
+    """
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", ())
+    return any(obj["Key"] == key for obj in listed)
+
+
 def is_image_key(key: str, extensions: Iterable[str]) -> bool:
     """True for a key ending in one of ``extensions`` (lower-case, with the dot), ignoring case.
 

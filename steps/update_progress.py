@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from steps.manifests import encryption_args
+from steps.s3_images import key_is_listed
 
 VERSION = 1
 
@@ -63,8 +64,7 @@ class Progress:
         """Read the marker, if any. A missing key is settled by listing it first: this role may
         list only the markers, and without s3:ListBucket S3 answers a missing key with 403, not 404
         (Amazon S3 API Reference, GetObject, "Permissions")."""
-        listed = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.key, MaxKeys=1).get("Contents", ())
-        if not any(item["Key"] == self.key for item in listed):
+        if not key_is_listed(self.s3, self.bucket, self.key):
             return set()
         body = self.s3.get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
         try:

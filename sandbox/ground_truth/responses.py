@@ -10,8 +10,6 @@ Planned faults are injected by the sandbox's generic request hook, not here.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +21,7 @@ from sandbox.ground_truth import render
 from sandbox.ground_truth.errors import ValidationError
 from sandbox.ground_truth.models import GroundTruthBackend
 from sandbox.ground_truth.shape import check_request
+from sandbox.pagination import offset_token, token_offset
 
 DEFAULT_MAX_RESULTS = 10
 
@@ -68,7 +67,7 @@ def list_labeling_jobs(self) -> ActionResult:
     page = summaries[start : start + limit]
     result: dict[str, Any] = {"LabelingJobSummaryList": page}
     if start + limit < len(summaries):
-        result["NextToken"] = _encode_token(start + limit)
+        result["NextToken"] = offset_token("labeling-jobs", start + limit)
     return ActionResult(result)
 
 
@@ -125,20 +124,11 @@ def _matches(summary: dict[str, Any], params: dict[str, Any]) -> bool:
     return all(test(params[name]) for name, test in checks if params.get(name) is not None)
 
 
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"labeling-jobs:{offset}".encode()).decode()
-
-
 def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        prefix, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if prefix == "labeling-jobs" and offset.isdigit():
-            return int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ValidationError(f"NextToken '{token}' is not a token returned by ListLabelingJobs")
+    offset = token_offset("labeling-jobs", token)
+    if offset is None:
+        raise ValidationError(f"NextToken '{token}' is not a token returned by ListLabelingJobs")
+    return offset
 
 
 ACTIONS = {

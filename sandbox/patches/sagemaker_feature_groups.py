@@ -1,12 +1,12 @@
 """SageMaker feature groups: what moto's control plane lacks (incl. ListFeatureGroups, and the Glue table)."""
 from __future__ import annotations
 
-import base64
 from datetime import UTC
 from typing import Any
 
 from sandbox import registry
 from sandbox.featurestore.catalog import DEFAULT_DATABASE, schema_of
+from sandbox.pagination import offset_token, token_offset
 from sandbox.patches.base import patch
 
 
@@ -126,17 +126,13 @@ def list_feature_group_summaries(groups: list[Any], params: dict[str, Any]) -> d
     if not 1 <= size <= 100:
         raise ValidationError(f"Value '{size}' at 'maxResults' failed to satisfy constraint: Member must have "
                               "value between 1 and 100")
-    token = params.get("NextToken")
-    try:
-        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-    except ValueError:
-        raise ValidationError(
-            "Invalid pagination token: pass NextToken exactly as a previous response gave it"
-        ) from None
+    start = token_offset("feature-groups", params.get("NextToken"))
+    if start is None:
+        raise ValidationError("Invalid pagination token: pass NextToken exactly as a previous response gave it")
     page = kept[start:start + size]
     result: dict[str, Any] = {"FeatureGroupSummaries": page}
     if start + size < len(kept):
-        result["NextToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        result["NextToken"] = offset_token("feature-groups", start + size)
     return result
 
 
