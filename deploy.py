@@ -6,6 +6,7 @@
   python deploy.py --dry-run --out build  render everything offline (no AWS call, no credentials)
   python deploy.py --local                run the whole pipeline on the offline sandbox
   python deploy.py --preflight            check the deployed pipeline on its account; starts no job
+  python deploy.py --destroy              remove what deploy.py created (asks first; --yes, --force, --delete-labels)
 
 Exit codes: 0 ok, 1 an AWS, setup or deploy error (or a failed execution or check), 2 a bad
 config or argument. Every error is one line on stderr starting with "error:".
@@ -34,11 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--local", action="store_true", help="run the pipeline end to end on the offline sandbox")
     modes.add_argument("--preflight", action="store_true",
                        help="check the deployed pipeline (roles, templates, workteam, bucket, Ground Truth) without starting a job")
+    modes.add_argument("--destroy", action="store_true",
+                       help="remove what deploy.py created for this config; the bucket, the raw images and roles given "
+                            "in iam: are never deleted")
     parser.add_argument("--out", default="build", help="output folder of --dry-run (default: build)")
+    parser.add_argument("--listing", choices=("auto", "inventory", "list"),
+                        help="override storage.listing: where the image list comes from (S3 Inventory or listing)")
     aws = parser.add_argument_group("AWS (publishing)")
     cli.add_aws_flags(aws)
     aws.add_argument("--execute", action="store_true", help="after publishing, start an execution and follow it")
     aws.add_argument("--input", default="{}", help='execution input for --execute/--local as JSON (default: {}), e.g. \'{"max_images": 10}\'')
+    teardown = parser.add_argument_group("tearing down (--destroy)")
+    teardown.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    teardown.add_argument("--force", action="store_true",
+                          help="stop running executions and their labeling jobs first (else --destroy refuses)")
+    teardown.add_argument("--delete-labels", action="store_true",
+                          help="also delete the feature group, its offline store (files and Glue table) and the runs' "
+                               "manifests and job outputs: the paid labels")
     local = parser.add_argument_group("offline sandbox (--local)")
     local.add_argument("--images", type=int, default=40, help="sample images to generate (default: 40)")
     local.add_argument("--serve", action="store_true", help="keep the sandbox listening on a local port after the run")
@@ -48,9 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load(args: argparse.Namespace):
     """The validated config, with --region applied before validation."""
-    from workflow.config import load_config
+    from workflow.config import load_config, replace
 
-    return load_config(args.config, region=args.region)
+    cfg = load_config(args.config, region=args.region)
+    if getattr(args, "listing", None):  # --listing: storage.listing for this command
+        cfg = replace(cfg, storage=replace(cfg.storage, listing=args.listing))
+    return cfg
 
 
 def _execution_input(text: str) -> dict:
@@ -74,13 +90,31 @@ def dry_run(cfg, out_dir: Path) -> int:
     from workflow.resources import ResourceArns
 
     arns = ResourceArns.placeholder(cfg)
-    files = {**render_files(cfg, arns), **render_iam_files(cfg, arns)}
+    from publish.codebuild import render_ci_files
+    from publish.compaction import render_compaction_files
+
+    files = {**render_files(cfg, arns), **render_iam_files(cfg, arns), **render_compaction_files(cfg, arns),
+             **render_ci_files(cfg, arns)}
     for path in write_files(files, out_dir):
         print(path)
     from workflow.diagram import write_svg  # graph.svg when Graphviz is installed, else one line why not
 
+    _write_cost(cfg, json.loads(files["state_machine.asl.json"]), out_dir)
     print(write_svg(json.loads(files["state_machine.asl.json"]), out_dir / "graph.svg"))
     return 0
+
+
+def _write_cost(cfg, definition: dict, out_dir: Path) -> None:
+    """cost.json and the printed estimate of one full run (workflow.cost)."""
+    from workflow.cost import estimate
+
+    breakdown = estimate(cfg, definition)
+    (out_dir / "cost.json").write_text(json.dumps(breakdown.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(out_dir / "cost.json")
+    print(f"estimated cost of one full run ({cfg.labeling.max_images_per_run:,} images, "
+          f"{cfg.workforce.type} workforce, {cfg.pipeline.region}; details and assumptions in cost.json):")
+    for line in breakdown.text_lines():
+        print(f"  {line}")
 
 
 def publish(cfg, args: argparse.Namespace) -> int:
@@ -143,6 +177,17 @@ def preflight(cfg, args: argparse.Namespace) -> int:
     return 0 if all(check.ok for check in checks) else 1
 
 
+def destroy(cfg, args: argparse.Namespace) -> int:
+    """Remove what deploy.py created for this config: one line per resource (deleted, kept or absent)."""
+    from publish.aws import connect
+    from publish.destroy import destroy as run_destroy
+
+    clients = connect(cfg.pipeline.region, args.profile, args.endpoint_url)
+    run_destroy(cfg, clients, delete_labels=args.delete_labels, yes=args.yes, force=args.force,
+                emit=lambda change: print(change.line(), flush=True))
+    return 0
+
+
 def _serve_forever(sandbox) -> None:
     import time
 
@@ -158,6 +203,11 @@ def _serve_forever(sandbox) -> None:
 
 
 def _warn_public_workforce(cfg) -> None:
+    from workflow.task_types import deploy_note
+
+    note = deploy_note(cfg)  # a verification section that labels.task_type ignores
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if cfg.workforce.type == "public":
         print("WARNING: workforce.type is public: your images will be shown to Amazon Mechanical Turk workers "
               "outside your company, at the configured price per task.", file=sys.stderr)
@@ -165,6 +215,10 @@ def _warn_public_workforce(cfg) -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.destroy:
+        given = [flag for flag, on in (("--yes", args.yes), ("--force", args.force), ("--delete-labels", args.delete_labels)) if on]
+        if given:
+            raise cli.UsageError(f"{', '.join(given)} only go with --destroy; add --destroy or drop them")
     cfg = _load(args)
     if args.dry_run:
         return dry_run(cfg, Path(args.out))
@@ -172,6 +226,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return local(cfg, args)
     if args.preflight:
         return preflight(cfg, args)
+    if args.destroy:
+        return destroy(cfg, args)
     return publish(cfg, args)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import os
 import statistics
@@ -312,14 +313,202 @@ def bench_result_size(quick: bool) -> list[Result]:
     )]
 
 
+EXPORT_RECORDS = 10_000
+
+
+class _Slow:
+    """A client whose every API call first takes ``API_LATENCY`` (a round trip to AWS), then goes to ``inner``."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+        if name.startswith(("get_paginator", "can_paginate")) or not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            time.sleep(API_LATENCY)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def _paged_reader(athena: Any, s3: Any, table: Any, columns: Any, statuses: Any, as_of: Any, workgroup: str,
+                  output_uri: str, kms_key_arn: Any = None) -> Any:
+    """Baseline: the export's rows read with GetQueryResults, 1,000 rows a call, instead of the result CSV."""
+    from operate.export_query import NEWEST_COLUMN, SNAPSHOT_COLUMN, QueryResult, export_query
+    from operate.export_registry import ExportRecord
+    from steps.labeled_images import run_query
+
+    result_uri = run_query(athena, export_query(table, columns, statuses, as_of), workgroup, output_uri, kms_key_arn)
+    query_id = result_uri.rsplit("/", 1)[-1].removesuffix(".csv")
+    rows: list[list[str]] = []
+    token = None
+    while True:
+        page = athena.get_query_results(QueryExecutionId=query_id, MaxResults=1000, **({"NextToken": token} if token else {}))
+        rows.extend([cell.get("VarCharValue", "") for cell in row["Data"]] for row in page["ResultSet"]["Rows"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    header, data = rows[0], rows[1:]
+    records, snapshot, newest = [], None, None
+    for row in data:
+        values = dict(zip(header, row, strict=True))
+        snapshot, newest = values.get(SNAPSHOT_COLUMN) or snapshot, values.get(NEWEST_COLUMN) or newest
+        records.append(ExportRecord(values["image_uri"], values["status"], {c: values.get(c, "") for c in columns}))
+    return QueryResult(records, snapshot, newest)
+
+
+def bench_export(quick: bool) -> list[Result]:
+    """A 10,000-record COCO export from the sandbox's offline store, each S3/Athena call taking 20 ms as
+    over the network; baseline: the same export reading its rows with GetQueryResults pages (1,000 rows)."""
+    import tempfile
+
+    import boto3
+
+    from operate.export import export_labels
+    from sandbox import Sandbox
+    from steps.batch_writer import RetryPolicy
+    from steps.contract import FEATURE_DEFINITIONS
+    from workflow.config import load_config
+
+    ctx = RecordContext("scratch-boxes", "scratch-verdict", 0, "run-lbl", "run-vfy")
+    cfg = load_config(ROOT / "config.yaml")
+    with Sandbox(region="eu-west-1", iam_evaluation=False) as _sb, tempfile.TemporaryDirectory() as folder:
+        session = boto3.Session()
+        session.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        session.client("sagemaker").create_feature_group(
+            FeatureGroupName=cfg.feature_store.feature_group_name, RecordIdentifierFeatureName="image_uri",
+            EventTimeFeatureName="event_time",
+            FeatureDefinitions=[{"FeatureName": n, "FeatureType": t} for n, t in FEATURE_DEFINITIONS],
+            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/feature-store"}},
+            OnlineStoreConfig={"EnableOnlineStore": False}, RoleArn="arn:aws:iam::123456789012:role/feature-store")
+        records = (to_feature_values(line) for number, raw in enumerate(_manifest_lines(EXPORT_RECORDS), start=1)
+                   if (line := parse_line(number, raw, ctx)) is not None)
+        write_records(session.client("sagemaker-featurestore-runtime"), cfg.feature_store.feature_group_name, records,
+                      CONCURRENCY, RetryPolicy())
+
+        class Clients:
+            def client(self, service: str) -> Any:
+                inner = session.client(service)  # type: ignore[call-overload]
+                return _Slow(inner) if service in ("s3", "athena") else inner
+
+        def run(out: str, **kwargs: Any) -> Any:
+            return export_labels(cfg, Clients(), "coco", f"{folder}/{out}", include_rejected=True, **kwargs)
+
+        seconds, result = _timed(lambda: run("ours"))
+        base, base_result = _timed(lambda: run("baseline", reader=_paged_reader))
+    same = result.counts.images == base_result.counts.images == EXPORT_RECORDS
+    return [Result(
+        "export", f"{EXPORT_RECORDS:,} records to COCO (20 ms per S3/Athena call): {result.counts.images:,} images, "
+        f"{result.counts.boxes:,} boxes", round(seconds, 3), "s", round(base, 3), round(base / seconds, 1),
+        "< 10 s, all records", seconds < 10 and same, baseline_case="rows read with GetQueryResults pages of 1,000",
+    )]
+
+
+SCALE_SIZES = (1_000_000, 10_000_000, 100_000_000)
+
+
+class _Body(io.BytesIO):
+    """A StreamingBody stand-in over bytes made before the measurement (S3 streams them in)."""
+
+
+class _ScaleS3:
+    """The S3 calls of the check step, offline: one result CSV, raw-prefix pages of 1,000 keys."""
+
+    def __init__(self, objects: dict[str, bytes], keys: int = 0) -> None:
+        self.objects, self.keys, self.written = objects, keys, 0
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        return {"Body": _Body(self.objects[Key])}
+
+    def get_paginator(self, name: str) -> Any:
+        keys = self.keys
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+
+        class Pages:
+            def paginate(self, **_: Any) -> Any:
+                for first in range(0, keys, 1000):
+                    yield {"Contents": [{"Key": _uri(i)[len(f"s3://{BUCKET}/"):], "LastModified": start + timedelta(seconds=i),
+                                         "ETag": f'"{i:032x}"', "Size": 1} for i in range(first, min(first + 1000, keys))]}
+
+        return Pages()
+
+
+def _inventory_result(n: int) -> bytes:
+    """The query's result CSV at its real size: the counts, then the cap's oldest missing images."""
+    lines = ['"images_found","missing_total","key","last_modified_date","etag"']
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(CAP):
+        when = (start + timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S.000")
+        lines.append(f'"{n}","{n // 2}","{_uri(i)[len(f"s3://{BUCKET}/"):]}","{when}","{i:032x}"')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _labels_result(n: int) -> bytes:
+    """List mode's offline-store result CSV: half of the images APPROVED."""
+    lines = ['"image_uri","status","image_etag"'] + [f'"{_uri(i)}","APPROVED","{i:032x}"' for i in range(0, n, 2)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _inventory_select(s3: Any) -> int:
+    """The Lambda side of inventory mode: read the query's small result, drop held images, build the manifest."""
+    from steps import inventory
+    from steps.manifests import input_manifest_bytes
+
+    page = inventory.read_missing(s3, "s3://b/result.csv", BUCKET)
+    held: set[str] = set()
+    selected = [image for image in page.images if image.uri not in held][:CAP]
+    return len(input_manifest_bytes(selected))
+
+
+def _list_select(s3: Any) -> int:
+    """The Lambda side of list mode: list every key, read every done record, select, build the manifest."""
+    from steps.labeled_images import CurrentLabel, is_done, read_result_rows
+    from steps.manifests import input_manifest_bytes
+    from steps.s3_images import list_images
+
+    images = list(list_images(s3, BUCKET, "raw/", [".jpg"]))
+    labels = {uri: CurrentLabel(status, etag)
+              for uri, status, etag in read_result_rows(s3, "s3://b/labels.csv", ("image_uri", "status", "image_etag"))}
+    labeled = {image.uri for image in images if is_done(labels.get(image.uri), image.etag)}
+    del labels
+    selection = select_missing(images, labeled, CAP)
+    return len(input_manifest_bytes(selection.selected))
+
+
+def bench_missing_labels_at_scale(quick: bool) -> list[Result]:
+    """Inventory mode's Lambda side at 1M / 10M / 100M images (the engine's result synthesized at its real
+    size: the cap's rows and the counts), and list mode at 1M as the baseline (no S3 latency: real listing
+    adds ~0.25 s per 1,000-key page, one after another). The same sizes with --quick: the Lambda side is cheap."""
+    base_s3 = _ScaleS3({"labels.csv": _labels_result(1_000_000)}, keys=1_000_000)
+    base_seconds, _ = _timed(partial(_list_select, base_s3))
+    base_peak = None if quick else _peak_mib(partial(_list_select, base_s3))
+    results = [Result("missing_labels_at_scale", "list mode, 1,000,000 images (baseline)", round(base_seconds, 3), "s",
+                      None, None, "baseline", True, round(base_peak, 1) if base_peak is not None else None)]
+    first: float | None = None
+    for n in SCALE_SIZES:
+        s3 = _ScaleS3({"result.csv": _inventory_result(n)})
+        seconds, _ = _timed(partial(_inventory_select, s3))
+        peak = _peak_mib(partial(_inventory_select, s3))
+        first = first or seconds
+        results.append(Result(
+            "missing_labels_at_scale", f"inventory mode, {n:,} images", round(seconds, 4), "s",
+            round(base_seconds, 3), round(base_seconds / seconds, 1), "< 10 s and < 256 MiB, flat in size",
+            seconds < 10 and peak < 256 and seconds < max(5 * first, 0.5), round(peak, 2),
+            baseline_case="list mode, 1,000,000 images"))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes; finishes in under a minute")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results: list[Result] = []
-    for bench in (bench_missing_labels, bench_put_records, bench_put_records_throttled, bench_cold_import,
-                  bench_result_size):
+    for bench in (bench_missing_labels, bench_missing_labels_at_scale, bench_put_records, bench_put_records_throttled, bench_cold_import,
+                  bench_result_size, bench_export):
         results.extend(bench(args.quick))
     header = f"{'name':<15} {'case':<52} {'value':>12} {'unit':<10} {'baseline':>12} {'ratio':>8} {'peak MiB':>9}  ok"
     print(header)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Regenerate the generated parts of the docs from the code: README sections and docs/state_machine.svg.
 
-  python docs/generate.py           rewrite the README's "graph" and "config-reference" sections
-                                    (only between their markers) and docs/state_machine.svg
+  python docs/generate.py           rewrite the README's "graph", "config-reference", "scale" and
+                                    "reliability" (from reliability/results.json) sections (only between
+                                    their markers) and docs/state_machine.svg
   python docs/generate.py --check   change nothing; exit 1 naming what is out of date
 
 Exit codes: 0 done (or up to date), 1 out of date (--check) or a README without its markers,
@@ -37,8 +38,8 @@ flowchart LR
     check -->|list raw images,<br/>write input manifest| s3[("S3 bucket")]
     check -->|approved images?| athena["Athena"]
     athena -->|SQL| offline[("Feature Store<br/>offline store<br/>(S3 + Glue table)")]
-    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt1["Ground Truth<br/>bounding-box job"]
-    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt2["Ground Truth<br/>verification job"]
+    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt1["Ground Truth labeling job<br/>(labels.task_type: boxes, masks,<br/>one class or several per image)"]
+    sfn -->|createLabelingJob,<br/>describeLabelingJob| gt2["Ground Truth<br/>verification job<br/>(boxes and masks only)"]
     gt1 <-->|manifests, images| s3
     sfn -->|invoke| filter["Lambda<br/>filter labeled objects"]
     filter -->|labeling output manifest -><br/>verification input manifest| s3
@@ -58,7 +59,8 @@ schedule or on demand (`python runs.py start`; `python runs.py list` and `python
 report on past runs), runs one labeling round: a Lambda function lists the raw images, asks Athena
 which ones already have an approved label in the feature group's offline store, and writes the missing
 ones (up to `labeling.max_images_per_run`) to an input manifest in S3. The state machine then starts a
-Ground Truth bounding-box job on that manifest, polls it with a growing wait; a second Lambda function
+Ground Truth labeling job of `labels.task_type` (bounding boxes by default) on that manifest, polls it
+with a growing wait; a second Lambda function
 copies the labeled lines of the job's output manifest to the verification input manifest (objects the
 job could not label carry no label to verify and are left out, counted as `left_out`); the state
 machine starts a Ground Truth verification job on that manifest, polls that, and a third Lambda
@@ -84,13 +86,61 @@ def definition() -> dict:
     return render_definition(cfg, ResourceArns.placeholder(cfg))
 
 
+TASK_TYPES_TEXT = """\
+**Task types.** `labels.task_type` chooses what workers label, and changing that key alone switches the
+templates, job requests, graph and feature group: `bounding_box` (the default, drawn below),
+`semantic_segmentation` (a mask PNG per image, with its colour map; verified like boxes),
+`image_classification` (one class per image) or `multilabel_image_classification` (any number of
+classes per image). Ground Truth has no verification job for classification: its state machine goes
+from the labeling job straight to *Update feature store*, which writes each image APPROVED when its
+consolidated confidence reaches `labels.min_confidence`, else REJECTED (labeled again next run).
+"""
+
+
+def classification_definition() -> dict:
+    """The shipped config's state machine with labels.task_type image_classification."""
+    from workflow.config import replace
+    from workflow.graph import render_definition
+    from workflow.resources import ResourceArns
+
+    cfg = _config()
+    cfg = replace(cfg, labels=replace(cfg.labels, task_type="image_classification"))
+    return render_definition(cfg, ResourceArns.placeholder(cfg))
+
+
+ADJUST_TEXT = """\
+**Adjusting rejected boxes.** With `verification.on_reject: adjust` (bounding boxes), the next run does
+not draw a rejected image again: *Check missing labels* reads the rejected boxes from the image's newest
+record and writes them into an adjustment job's input manifest, and a Parallel state runs a Ground Truth
+bounding-box *adjustment* job (workers correct the boxes shown) beside the labeling job for new images;
+a job with nothing to do is skipped. *Filter labeled objects* joins both outputs into one verification
+job, and every record says which path its label took (`label_path`: `labeling` or `adjustment`).
+"""
+
+
+def adjust_definition() -> dict:
+    """The shipped config's state machine with verification.on_reject adjust."""
+    from workflow.config import replace
+    from workflow.graph import render_definition
+    from workflow.resources import ResourceArns
+
+    cfg = _config()
+    cfg = replace(cfg, verification=replace(cfg.verification, on_reject="adjust"))
+    return render_definition(cfg, ResourceArns.placeholder(cfg))
+
+
 def graph_section(state_machine: dict | None = None) -> str:
     """Markdown: the architecture picture and text, then the state machine as a Mermaid flowchart."""
     from workflow.mermaid import to_mermaid
 
     mermaid = to_mermaid(state_machine if state_machine is not None else definition())
     return (
-        f"{ARCHITECTURE_TEXT}\n{ARCHITECTURE}\n"
+        f"{ARCHITECTURE_TEXT}\n{ARCHITECTURE}\n{TASK_TYPES_TEXT}\n"
+        f"<details><summary>The state machine for image_classification and multilabel_image_classification</summary>\n\n"
+        f"```mermaid\n{to_mermaid(classification_definition())}```\n\n</details>\n\n"
+        f"{ADJUST_TEXT}\n"
+        f"<details><summary>The state machine with verification.on_reject: adjust</summary>\n\n"
+        f"```mermaid\n{to_mermaid(adjust_definition())}```\n\n</details>\n\n"
         f"The state machine, drawn from `config.yaml` by `workflow.mermaid.to_mermaid` (regenerate with "
         f"`{COMMAND}`; the same graph as an SVG: [docs/state_machine.svg](docs/state_machine.svg), "
         f"and `python deploy.py --dry-run` writes `graph.svg` when Graphviz's `dot` is installed: "
@@ -142,7 +192,26 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 def sections() -> dict[str, str]:
     """Marker name -> generated Markdown, for every section this script owns."""
-    return {"graph": graph_section(), "config-reference": config_reference_section()}
+    return {"graph": graph_section(), "config-reference": config_reference_section(), "scale": scale_section(),
+            "reliability": reliability_section()}
+
+
+def reliability_section() -> str:
+    """The reliability table, rendered from reliability/results.json (written by `python -m reliability`)."""
+    from reliability import report, results
+
+    stored = results.load()
+    return report.render(stored["cases"], stored["calls"], stored["seconds"])
+
+
+def scale_section() -> str:
+    """Markdown of the README's "Scale" table, computed by docs/scale.py."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        import scale  # docs/scale.py
+    finally:
+        sys.path.pop(0)
+    return scale.scale_section()
 
 
 def svg_state_names(svg: str) -> set[str]:

@@ -20,11 +20,11 @@ from workflow.resources import ResourceArns
 
 # The execution output (the state machine's summary), in the order people read it.
 SUMMARY_COUNTS = ("images_found", "already_labeled", "selected", "backlog", "left_out", "approved", "rejected",
-                  "unlabeled", "written")
+                  "unlabeled", "unlabelable", "written")
 SUMMARY_JOBS = ("labeling_job_name", "verification_job_name")
 _COUNT_HEADINGS = {"images_found": "found", "already_labeled": "labeled", "selected": "sent",
                    "backlog": "backlog", "left_out": "left-out", "approved": "approved", "rejected": "rejected",
-                   "unlabeled": "unlabeled", "written": "written"}
+                   "unlabeled": "unlabeled", "unlabelable": "unlabelable", "written": "written"}
 
 
 class RunsError(CommandError):
@@ -152,7 +152,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         "images_found": "images found", "already_labeled": "already labeled", "selected": "sent to labeling",
         "backlog": "backlog left", "left_out": "left out (labeling failed)",
         "approved": "approved", "rejected": "rejected (relabeled next run)",
-        "unlabeled": "unlabeled (retried next run)", "written": "feature store records written",
+        "unlabeled": "unlabeled (retried next run)",
+        "unlabelable": "unlabelable (not sent again unless replaced)", "written": "feature store records written",
         "labeling_job_name": "labeling job", "verification_job_name": "verification job",
     }
     width = max(len(text) for text in labels.values())
@@ -206,6 +207,41 @@ def explain_lines(sfn: Any, row: ExecutionRow) -> list[str]:
     return lines
 
 
+# The run's first state (workflow.graph): what it wrote of earlier runs' output, under $.unwritten.
+WRITE_UNWRITTEN_STATE = "Write unwritten earlier output"
+
+
+def unwritten_result(sfn: Any, arn: str) -> dict[str, Any] | None:
+    """What the execution's first state wrote of earlier runs' output (None: the state did not finish)."""
+    for event in history(sfn, arn):
+        details = event_details(event)
+        if event["type"] == "TaskStateExited" and details.get("name") == WRITE_UNWRITTEN_STATE:
+            try:
+                found = json.loads(details.get("output") or "{}").get("unwritten")
+            except (ValueError, AttributeError):
+                return None
+            return found if isinstance(found, dict) else None
+        if event["type"] == "TaskStateEntered" and details.get("name") not in (None, WRITE_UNWRITTEN_STATE):
+            return None  # past the first state without it: an execution of an earlier release
+    return None
+
+
+def unwritten_lines(result: dict[str, Any]) -> list[str]:
+    """``earlier runs' output written  N records (M unlabelable) of run a, run b; K runs left``."""
+    runs = result.get("runs_written") or []
+    written = result.get("written", 0)
+    line = f"earlier runs' output written  {written} records"
+    if result.get("unlabelable"):
+        line += f" ({result['unlabelable']} unlabelable)"
+    if runs:
+        line += f" of {', '.join(str(run) for run in runs)}"
+    lines = [line]
+    if result.get("left"):
+        lines.append(f"earlier runs' output left     {result['left']} runs (a cap was reached: the next run writes them)")
+    lines += [f"earlier output not written    {problem}" for problem in result.get("not_written") or []]
+    return lines
+
+
 def show_lines(sfn: Any, row: ExecutionRow, now: datetime | None = None) -> list[str]:
     """Everything ``runs.py show`` prints about one execution."""
     lines = [
@@ -218,5 +254,8 @@ def show_lines(sfn: Any, row: ExecutionRow, now: datetime | None = None) -> list
     if row.summary:
         lines.append("summary:")
         lines.extend(f"  {line}" for line in summary_lines(row.summary))
+    unwritten = unwritten_result(sfn, row.arn)
+    if unwritten and (unwritten.get("written") or unwritten.get("left") or unwritten.get("not_written")):
+        lines.extend(f"  {line}" for line in unwritten_lines(unwritten))
     lines.extend(explain_lines(sfn, row))
     return lines

@@ -37,6 +37,7 @@ class LocalRun:
             f"approved       {out.get('approved', '-')}",
             f"rejected       {out.get('rejected', '-')}",
             f"unlabeled      {out.get('unlabeled', '-')}",
+            f"unlabelable    {out.get('unlabelable', '-')} (Ground Truth cannot label them: not sent again unless replaced)",
             f"feature group  {self.records} records",
             f"wall time      {self.wall_seconds:.1f} s",
         ]
@@ -62,6 +63,9 @@ def run_local(cfg: PipelineConfig, sandbox, images: int, emit: Callable[[str], N
     s3 = clients.client("s3")
     keys = generate_sample_images(s3, cfg.storage.bucket, cfg.storage.raw_prefix, images)
     emit(f"uploaded {len(keys)} sample images to s3://{cfg.storage.bucket}/{cfg.storage.raw_prefix}")
+    if cfg.storage.listing != "list":  # what S3 does daily (on AWS the first report takes up to 48 hours)
+        for report in sandbox.deliver_inventory_reports(cfg.storage.bucket):
+            emit(f"delivered an S3 Inventory report ({report.rows} objects): s3://{cfg.storage.bucket}/{report.manifest_key}")
     sfn = clients.client("stepfunctions")
     name = time.strftime("local-%Y%m%d-%H%M%S")
     started = sfn.start_execution(stateMachineArn=deploy.state_machine_arn, name=name, input=json.dumps(execution_input or {}))

@@ -6,12 +6,13 @@ from typing import Literal
 
 from cli import CommandError
 
-Action = Literal["created", "updated", "unchanged", "deleted", "absent"]
+Action = Literal["created", "updated", "unchanged", "deleted", "absent", "kept", "stopped"]
 
 
 @dataclass(frozen=True)
 class Change:
-    """One resource's outcome: created, updated, unchanged, deleted or absent (nothing to remove)."""
+    """One resource's outcome: created, updated, unchanged, deleted, absent (nothing to remove), kept (never
+    deleted by this command) or stopped (a running execution, by ``--destroy --force``)."""
 
     kind: str  # "lambda function", "iam role", ...
     name: str

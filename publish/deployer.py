@@ -1,7 +1,7 @@
 """Publish everything the workflow needs, in dependency order, idempotently.
 
-Order: bucket (with Ground Truth's CORS rule) -> Ground Truth assets -> IAM roles -> Lambda functions ->
-feature group -> log group -> state machine -> execution rule -> schedule. Each step reports
+Order: bucket (with Ground Truth's CORS rule) -> CI (ci.enabled: CodeBuild) -> S3 Inventory (unless storage.listing is list) -> Ground Truth assets -> IAM roles -> Lambda functions ->
+feature group -> log group -> state machine -> execution rule -> schedule -> compaction schedules. Each step reports
 created / updated / unchanged. A failure stops the deploy with a
 ``DeployError`` that says what was done and what was not; running the deploy
 again finishes the job, because every step compares before it changes.
@@ -13,7 +13,19 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from publish import bucket_cors, execution_rule, feature_group, iam_roles, lambdas, s3_assets, schedule, state_machine
+from publish import (
+    bucket_cors,
+    codebuild,
+    compaction,
+    execution_rule,
+    feature_group,
+    iam_roles,
+    inventory,
+    lambdas,
+    s3_assets,
+    schedule,
+    state_machine,
+)
 from publish.aws import AwsClients
 from publish.changes import Change, DeployError, DeployReport
 from publish.iam_policies import PolicyContext, role_documents
@@ -24,13 +36,14 @@ from workflow.artifacts import render_assets
 from workflow.config import PipelineConfig
 from workflow.graph import build_workflow
 
-STEP_ORDER = ("bucket", "assets", "roles", "lambdas", "feature group", "log group", "state machine", "execution rule",
-              "schedule")
+STEP_ORDER = ("bucket", "ci", "inventory", "assets", "roles", "lambdas", "feature group", "log group", "state machine", "execution rule",
+              "schedule", "compaction")
 LAMBDA_HANDLERS = {
     "check": "steps.check_missing_labels.handler",
     "update": "steps.update_feature_store.handler",
     "filter": "steps.filter_labeled_objects.handler",
     "stop": "steps.stop_execution_jobs.handler",
+    "unwritten": "steps.unwritten_output.handler",
 }
 
 
@@ -66,9 +79,10 @@ class Deployer:
     def run(self) -> DeployResult:
         """Run every step in order; raise DeployError naming what is left if one fails."""
         steps = {
-            "bucket": self._bucket, "assets": self._assets, "roles": self._roles, "lambdas": self._lambdas,
+            "bucket": self._bucket, "ci": self._ci, "inventory": self._inventory, "assets": self._assets, "roles": self._roles, "lambdas": self._lambdas,
             "feature group": self._feature_group, "log group": self._log_group,
             "state machine": self._state_machine, "execution rule": self._execution_rule, "schedule": self._schedule,
+            "compaction": self._compaction,
         }
         state_machine_arn = ""
         for index, name in enumerate(STEP_ORDER):
@@ -87,6 +101,16 @@ class Deployer:
         s3 = self.clients.client("s3")
         self._record(s3_assets.ensure_bucket(s3, storage.bucket, self.clients.region, storage.kms_key_arn))
         self._record(bucket_cors.ensure_cors(s3, storage.bucket))  # Ground Truth's worker UI loads the images
+
+    def _ci(self) -> None:
+        """ci.enabled: the CodeBuild project, its role and the push trigger (publish.codebuild)."""
+        codebuild.ensure_ci(self.clients, self.cfg, self.arns.account_id, self.propagation, self._record)
+
+    def _inventory(self) -> None:
+        """storage.listing auto/inventory: the daily S3 Inventory of the raw prefix and its Glue table."""
+        for change in inventory.ensure_inventory(self.clients.client("s3"), self.clients.client("glue"), self.cfg,
+                                                 self.clients.account_id()):
+            self._record(change)
 
     def _assets(self) -> None:
         s3 = self.clients.client("s3")
@@ -110,7 +134,9 @@ class Deployer:
         names = resources.role_names(self.cfg)
         table = feature_group.offline_table_in_use(self.clients.client("sagemaker"), self.cfg.feature_store.feature_group_name)
         for kind, documents in role_documents(PolicyContext.for_config(self.cfg, self.arns, table)).items():
-            configured_arn = configured[kind]
+            if kind == "compaction" and not compaction.wanted(self.cfg, self._table_format()):
+                continue
+            configured_arn = configured.get(kind)
             if configured_arn:
                 self._record(Change("iam role", configured_arn, "unchanged", "configured in iam: not managed"))
                 continue
@@ -133,6 +159,10 @@ class Deployer:
             lambdas.FunctionSpec(resources.filter_lambda_name(self.cfg), LAMBDA_HANDLERS["filter"], self.arns.filter_lambda_role,
                                  timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
                                  tracing=self.cfg.observability.tracing),
+            # Writes earlier runs' unwritten output first in each run: the update's code and role, capped per run.
+            lambdas.FunctionSpec(resources.unwritten_lambda_name(self.cfg), LAMBDA_HANDLERS["unwritten"],
+                                 self.arns.update_lambda_role, timeout=900, memory_mb=512, tags=self.cfg.pipeline.tags,
+                                 tracing=self.cfg.observability.tracing),
             # A few describes and stops per ended execution.
             lambdas.FunctionSpec(resources.stop_lambda_name(self.cfg), LAMBDA_HANDLERS["stop"], self.arns.stop_lambda_role,
                                  timeout=60, memory_mb=256, tags=self.cfg.pipeline.tags,
@@ -146,6 +176,9 @@ class Deployer:
 
     def _feature_group(self) -> None:
         request = feature_group.feature_group_request(self.cfg, self.arns.feature_store_role)
+        added = feature_group.add_missing_features(self.clients.client("sagemaker"), request)  # an earlier release's group
+        if added is not None:
+            self._record(added)
         self._record(feature_group.ensure_feature_group(self.clients.client("sagemaker"), request,
                                                         propagation=self.propagation,
                                                         glue=self.clients.client("glue")))
@@ -184,6 +217,21 @@ class Deployer:
             request = schedule.schedule_request(name, expression, self.cfg.schedule.timezone,
                                                 self.arns.state_machine, self.arns.scheduler_role)
         self._record(schedule.ensure_schedule(scheduler, name, request))
+
+    def _table_format(self) -> str:
+        """The offline store's format: the existing group's own (fixed at creation), else the configured one."""
+        return feature_group.table_format_in_use(self.clients.client("sagemaker"), self.cfg.feature_store.feature_group_name,
+                                                 self.cfg.feature_store.table_format)
+
+    def _compaction(self) -> None:
+        """OPTIMIZE and VACUUM schedules for an Iceberg offline store; none (removed) for a Glue one."""
+        sm = self.clients.client("sagemaker")
+        name = self.cfg.feature_store.feature_group_name
+        table_format = self._table_format()
+        requests = compaction.schedule_requests(self.cfg, self.arns.compaction_role,
+                                                feature_group.offline_table_in_use(sm, name), table_format)
+        for change in compaction.ensure_compaction(self.clients.client("scheduler"), requests, table_format):
+            self._record(change)
 
 
 def _one_line(error: BaseException) -> str:

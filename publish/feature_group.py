@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from publish.changes import Change
 from publish.iam_propagation import RolePropagation
-from steps import contract
+from steps import contract, task_types
 from workflow.config import PipelineConfig
 
 CATALOG = "AwsDataCatalog"
@@ -67,11 +67,14 @@ def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
         "FeatureGroupName": fs.feature_group_name,
         "RecordIdentifierFeatureName": contract.RECORD_IDENTIFIER,
         "EventTimeFeatureName": contract.EVENT_TIME,
-        "FeatureDefinitions": [{"FeatureName": n, "FeatureType": t} for n, t in contract.FEATURE_DEFINITIONS],
+        "FeatureDefinitions": [{"FeatureName": n, "FeatureType": t}
+                               for n, t in task_types.feature_definitions(cfg.labels.task_type)],
         "OfflineStoreConfig": {"S3StorageConfig": s3_config, "DisableGlueTableCreation": False,
-                               "DataCatalogConfig": data_catalog_config(fs.feature_group_name)},
+                               "DataCatalogConfig": data_catalog_config(fs.feature_group_name),
+                               "TableFormat": fs.table_format},
         "RoleArn": role_arn,
-        "Description": "Verified bounding-box labels, one record per image (labeling pipeline)",
+        "Description": f"{cfg.labels.task_type.replace('_', ' ').capitalize()} labels, one record per image "
+                       "(labeling pipeline)",
         "Tags": [{"Key": k, "Value": v} for k, v in sorted(cfg.pipeline.tags.items())],
     }
     if fs.online_store:
@@ -82,6 +85,37 @@ def feature_group_request(cfg: PipelineConfig, role_arn: str) -> dict:
     return request
 
 
+def table_format_of(described: dict | None) -> str | None:
+    """The offline store's table format of a described group: "Iceberg" or "Glue"; None without a group.
+
+    OfflineStoreConfig.TableFormat takes Default | Glue | Iceberg, "Glue (Default)"
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_OfflineStoreConfig.html): a group
+    created without it, or with Default, has a Glue (Hive) table.
+    """
+    if described is None:
+        return None
+    offline = described.get("OfflineStoreConfig") or {}
+    return "Iceberg" if offline.get("TableFormat") == "Iceberg" else "Glue"
+
+
+def table_format_in_use(sm, feature_group_name: str, configured: str) -> str:
+    """The format the group has, or will have once created: the existing group's own, else ``configured``.
+    The format is fixed at creation ("You can choose the table format when you're creating a new feature
+    group", https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-offline.html)."""
+    return table_format_of(_describe(sm, feature_group_name)) or configured
+
+
+def table_format_note(existing: dict, request: dict) -> str:
+    """One line when an existing group's format differs from the configured one ('' when it does not):
+    the group is kept as it is, never recreated (that would orphan its labels)."""
+    have = table_format_of(existing)
+    want = request["OfflineStoreConfig"].get("TableFormat", "Glue")
+    if have == want:
+        return ""
+    return (f"offline store stays {have} (feature_store.table_format {want} applies to new groups only: "
+            "the format is fixed at creation)")
+
+
 def conflicts(existing: dict, request: dict) -> list[str]:
     """Why an existing group cannot take our records (empty list: it can)."""
     problems = []
@@ -89,6 +123,11 @@ def conflicts(existing: dict, request: dict) -> list[str]:
         if existing.get(key) != request[key]:
             problems.append(f"{key} is {existing.get(key)!r}, ours is {request[key]!r}")
     have = {d["FeatureName"]: d["FeatureType"] for d in existing.get("FeatureDefinitions", [])}
+    theirs = task_types.identify(set(have))
+    ours = task_types.identify({d["FeatureName"] for d in request["FeatureDefinitions"]})
+    if theirs and ours and theirs != ours:  # the task type's own features name it
+        problems.append(f"it holds {theirs} labels and labels.task_type is {ours}")
+        return problems
     for wanted in request["FeatureDefinitions"]:
         name, kind = wanted["FeatureName"], wanted["FeatureType"]
         if name not in have:
@@ -171,7 +210,8 @@ def ensure_feature_group(sm, request: dict, timeout: float = 600.0,
             _refuse_orphaned_table(glue, request)
         propagation.call(lambda: sm.create_feature_group(**request), request["RoleArn"], "SageMaker Feature Store")
         _wait_created(sm, name, timeout)
-        return Change("feature group", name, "created", "offline store with Glue table")
+        return Change("feature group", name, "created",
+                      f"offline store with {request['OfflineStoreConfig'].get('TableFormat', 'Glue')} table")
     problems = conflicts(existing, request)
     if problems:
         raise FeatureGroupConflict(
@@ -181,6 +221,55 @@ def ensure_feature_group(sm, request: dict, timeout: float = 600.0,
     if existing.get("FeatureGroupStatus") == "Creating":
         _wait_created(sm, name, timeout)
     catalog = existing["OfflineStoreConfig"].get("DataCatalogConfig") or {}
+    notes = [table_format_note(existing, request)]
     if _legacy_table(name, catalog):
-        return Change("feature group", name, "unchanged", f"offline table {catalog['TableName']} kept (named by Feature Store)")
-    return Change("feature group", name, "unchanged")
+        notes.insert(0, f"offline table {catalog['TableName']} kept (named by Feature Store)")
+    return Change("feature group", name, "unchanged", "; ".join(note for note in notes if note))
+
+
+def missing_features(existing: dict, request: dict) -> list[dict]:
+    """The request's feature definitions an existing group lacks (a group created by an earlier release)."""
+    have = {d["FeatureName"] for d in existing.get("FeatureDefinitions", [])}
+    return [d for d in request["FeatureDefinitions"] if d["FeatureName"] not in have]
+
+
+def add_missing_features(sm, request: dict, timeout: float = 600.0, poll_seconds: float = 5.0) -> Change | None:
+    """Add the features an existing group lacks with UpdateFeatureGroup(FeatureAdditions); None when
+    there is no group yet (CreateFeatureGroup makes it complete) or nothing is missing.
+
+    Features can be added, never removed, and a feature added to a group adds no data to existing
+    records ("Add features and records to a feature group", feature-store-update-feature-group).
+    The update is asynchronous: a 200 means a valid request, and DescribeFeatureGroup reports
+    ``LastUpdateStatus`` InProgress, then Successful or Failed (API_UpdateFeatureGroup,
+    API_DescribeFeatureGroup); at most 100 additions per call (the API's FeatureAdditions limit).
+    A feature the group has with another type is left to ``conflicts``.
+    """
+    name = request["FeatureGroupName"]
+    existing = _describe(sm, name)
+    if existing is None:
+        return None
+    missing = missing_features(existing, request)
+    if not missing:
+        return None
+    present = [d for d in request["FeatureDefinitions"] if d not in missing]
+    if conflicts(existing, {**request, "FeatureDefinitions": present}):
+        return None  # not a group of ours: ensure_feature_group refuses it and says why, nothing is added
+    for start in range(0, len(missing), 100):
+        sm.update_feature_group(FeatureGroupName=name, FeatureAdditions=missing[start:start + 100])
+        _wait_updated(sm, name, timeout, poll_seconds)
+    names = ", ".join(d["FeatureName"] for d in missing)
+    return Change("feature group", name, "updated", f"features added: {names}")
+
+
+def _wait_updated(sm, name: str, timeout: float, poll_seconds: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = (sm.describe_feature_group(FeatureGroupName=name).get("LastUpdateStatus") or {})
+        if status.get("Status") in (None, "Successful"):
+            return
+        if status.get("Status") == "Failed":
+            raise RuntimeError(f"feature group {name}: adding features failed: "
+                               f"{status.get('FailureReason', 'no reason given')}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"feature group {name}: adding features still {status.get('Status')} after {timeout:.0f} s")
+        time.sleep(poll_seconds)

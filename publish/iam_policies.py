@@ -167,6 +167,21 @@ def _log_group_statement(ctx: PolicyContext, function_name: str) -> dict:
     )
 
 
+def _log_groups_statement(ctx: PolicyContext, *function_names: str) -> dict:
+    """``_log_group_statement`` for several functions sharing one role."""
+    statement = _log_group_statement(ctx, function_names[0])
+    for name in function_names[1:]:
+        group = ctx.arn("logs", f"log-group:/aws/lambda/{name}")
+        statement["Resource"] += [group, f"{group}:*"]
+    return statement
+
+
+def _unwritten_function_name(ctx: PolicyContext) -> str:
+    from workflow import resources
+
+    return resources.unwritten_lambda_name(ctx.cfg)
+
+
 def labeling_job_arn_pattern(ctx: PolicyContext) -> str:
     """Every labeling job this pipeline can create: names start with the job name prefix."""
     return ctx.arn("sagemaker", f"labeling-job/{ctx.cfg.pipeline.job_name_prefix.lower()}-*")
@@ -200,10 +215,12 @@ def check_function_policy(ctx: PolicyContext) -> dict:
     glue_db = "sagemaker_featurestore"
     glue_tables = ctx.offline_table  # named by the deployer's DataCatalogConfig: publish.feature_group
     active_prefix = layout.active_prefix(storage.work_prefix)  # steps.in_flight markers, one per active run
+    # storage.listing auto/inventory: the prepare phase lists the inventory's hive/ folder for the newest report.
+    reports = [f"{_inventory_hive_prefix(ctx)}*"] if storage.listing != "list" else []
     statements = [
         _statement("ListRawImagesOfflineStoreAndActiveRuns", ["s3:ListBucket"], [_bucket(ctx)],
                    {"StringLike": {"s3:prefix": [f"{storage.raw_prefix}*", f"{offline_prefix}*", f"{athena_prefix}*",
-                                                 f"{active_prefix}*"]}}),
+                                                 f"{active_prefix}*", *reports]}}),
         _statement("ReadOfflineStoreAndQueryResults", ["s3:GetObject"],
                    [_objects(ctx, offline_prefix), _objects(ctx, athena_prefix)]),
         # Bucket-level actions take the bucket ARN, object actions object ARNs (Service Authorization
@@ -229,18 +246,28 @@ def check_function_policy(ctx: PolicyContext) -> dict:
 
 
 def update_function_policy(ctx: PolicyContext) -> dict:
-    """UpdateFeatureStore: read the verification output manifest, write feature records, and keep the
-    run's progress marker (steps.update_progress): list it (so a missing marker is told from a refused
-    read) and write it; nothing else under the runs prefix is writable."""
+    """UpdateFeatureStore: read the job output manifests, write feature records, and keep the run's
+    progress markers (steps.update_progress): list them (so a missing marker is told from a refused
+    read) and write them; nothing else under the runs prefix is writable. For UNLABELABLE records
+    (steps.unlabelable) it reads a raw image's ETag (HeadObject needs s3:GetObject, "HeadObject",
+    Amazon S3 API Reference). As the run's first state (steps.unwritten_output) it lists the state
+    machine's ended executions (ListExecutions is authorised on the stateMachine resource, Service
+    Authorization Reference for Step Functions) and lists earlier runs' output manifests."""
     storage = ctx.cfg.storage
     progress_key = layout.update_progress_key(storage.work_prefix, "*")
+    unlabelable_key = layout.unlabelable_progress_key(storage.work_prefix, "*")
+    runs = layout.runs_prefix(storage.work_prefix)
+    outputs = [f"{runs}*/{folder}*/{layout.OUTPUT_MANIFEST}" for folder in (layout.LABELING, layout.VERIFICATION)]
     statements = [
-        _statement("ReadJobOutputs", ["s3:GetObject"], [_objects(ctx, layout.runs_prefix(storage.work_prefix))]),
+        _statement("ReadJobOutputs", ["s3:GetObject"], [_objects(ctx, runs)]),
+        _statement("ReadRawImageEtags", ["s3:GetObject"], [_objects(ctx, storage.raw_prefix)]),
         _statement("ListUpdateProgress", ["s3:ListBucket"], [_bucket(ctx)],
-                   {"StringLike": {"s3:prefix": [progress_key]}}),
-        _statement("WriteUpdateProgress", ["s3:PutObject"], [f"{_bucket(ctx)}/{progress_key}"]),
+                   {"StringLike": {"s3:prefix": [progress_key, unlabelable_key, *outputs]}}),
+        _statement("WriteUpdateProgress", ["s3:PutObject"], [f"{_bucket(ctx)}/{progress_key}",
+                                                              f"{_bucket(ctx)}/{unlabelable_key}"]),
         _statement("WriteFeatureRecords", ["sagemaker:PutRecord", "sagemaker:BatchWriteRecord"], [feature_group_arn(ctx)]),
-        _log_group_statement(ctx, ctx.update_function_name),
+        _statement("ListEndedExecutions", ["states:ListExecutions"], [state_machine_arn(ctx)]),
+        _log_groups_statement(ctx, ctx.update_function_name, _unwritten_function_name(ctx)),
     ]
     return _policy(*statements, *_tracing_statements(ctx), *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
@@ -296,9 +323,54 @@ def feature_store_policy(ctx: PolicyContext) -> dict:
     return _policy(*statements, *_kms_statements(ctx, ["kms:Encrypt", "kms:GenerateDataKey"]))
 
 
+def _inventory_hive_prefix(ctx: PolicyContext) -> str:
+    from workflow.inventory import inventory_names
+
+    storage = ctx.cfg.storage
+    return layout.inventory_hive_prefix(storage.work_prefix, storage.bucket, inventory_names(ctx.cfg).config_id)
+
+
+def inventory_query_statements(ctx: PolicyContext) -> list[dict]:
+    """What the state machine needs to run the inventory query (athena:startQueryExecution.sync) as itself.
+
+    "Run Athena queries with Step Functions" (connect-athena.html, "IAM policies for calling Amazon
+    Athena") lists, for .sync: athena:startQueryExecution, stopQueryExecution, getQueryExecution on the
+    workgroup; Glue catalog reads; S3 reads of the data and writes of the results. Narrowed here: Glue
+    GetDatabase/GetTable/GetPartitions on the two tables the query reads (the inventory's and the
+    offline store's), S3 GetObject on the report files and the offline store, ListBucket on those
+    prefixes, GetBucketLocation, and PutObject/AbortMultipartUpload on the query results only. The
+    Glue and S3 actions are what Athena checks for its caller (security-iam-athena).
+    """
+    from workflow.inventory import inventory_names
+
+    storage, fs = ctx.cfg.storage, ctx.cfg.feature_store
+    names = inventory_names(ctx.cfg)
+    reports = layout.inventory_report_prefix(storage.work_prefix, storage.bucket, names.config_id)
+    athena_prefix = layout.athena_prefix(storage.work_prefix)
+    offline_db = "sagemaker_featurestore"
+    return [
+        _statement("RunInventoryQuery", ["athena:StartQueryExecution", "athena:GetQueryExecution",
+                                         "athena:StopQueryExecution"],
+                   [ctx.arn("athena", f"workgroup/{fs.athena_workgroup}")]),
+        _statement("ReadInventoryAndOfflineStoreTables", ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"],
+                   [ctx.arn("glue", "catalog"), ctx.arn("glue", f"database/{names.database}"),
+                    ctx.arn("glue", f"table/{names.database}/{names.table}"), ctx.arn("glue", f"database/{offline_db}"),
+                    ctx.arn("glue", f"table/{offline_db}/{ctx.offline_table}")]),
+        _statement("ListInventoryAndOfflineStore", ["s3:ListBucket"], [_bucket(ctx)],
+                   {"StringLike": {"s3:prefix": [f"{reports}*", f"{fs.offline_store_prefix}*", f"{athena_prefix}*"]}}),
+        _statement("LocateQueryBucket", ["s3:GetBucketLocation"], [_bucket(ctx)]),
+        _statement("ReadInventoryAndOfflineStore", ["s3:GetObject"],
+                   [_objects(ctx, reports), _objects(ctx, fs.offline_store_prefix)]),
+        _statement("WriteInventoryQueryResults", ["s3:PutObject", "s3:AbortMultipartUpload"],
+                   [_objects(ctx, athena_prefix)]),
+        *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]),
+    ]
+
+
 def state_machine_policy(ctx: PolicyContext) -> dict:
     """The state machine: invoke its two functions, run its labeling jobs, pass the GT role."""
-    functions = [ctx.arn("lambda", f"function:{name}") for name in (ctx.check_function_name, ctx.filter_function_name, ctx.update_function_name)]
+    functions = [ctx.arn("lambda", f"function:{name}") for name in (ctx.check_function_name, ctx.filter_function_name,
+                                                                     ctx.update_function_name, _unwritten_function_name(ctx))]
     statements = [
         _statement("InvokePipelineFunctions", ["lambda:InvokeFunction"], functions + [f"{f}:*" for f in functions]),
         _statement("RunPipelineLabelingJobs",
@@ -310,12 +382,45 @@ def state_machine_policy(ctx: PolicyContext) -> dict:
     ]
     if ctx.cfg.observability.tracing:
         statements.append(_statement("SendTraces", sorted(a for a in WILDCARD_RESOURCE_ACTIONS if a.startswith("xray:")), ["*"]))
+    if ctx.cfg.storage.listing != "list":  # the inventory query runs as the state machine (workflow.graph)
+        statements += inventory_query_statements(ctx)
     return _policy(*statements)
 
 
 def scheduler_policy(ctx: PolicyContext) -> dict:
     """EventBridge Scheduler: start executions of this one state machine."""
     return _policy(_statement("StartPipeline", ["states:StartExecution"], [state_machine_arn(ctx)]))
+
+
+def compaction_policy(ctx: PolicyContext) -> dict:
+    """The compaction schedules' role: EventBridge Scheduler calls athena:StartQueryExecution as it
+    ("Using universal targets", managing-targets-universal: the role "must have the permissions to call
+    the API operation"), and Athena then runs OPTIMIZE/VACUUM with the caller's permissions
+    (security-iam-athena). Athena lists none for maintenance; these are what AWS Glue documents for its
+    own Iceberg compaction and snapshot expiration ("Table optimization prerequisites",
+    optimization-prerequisites): read, write and delete the table's files, list them, get and update the
+    table. s3:DeleteObject because "for VACUUM to be able to delete data files, your query execution role
+    must have s3:DeleteObject" (vacuum-statement). Narrowed to the offline-store prefix, the one table,
+    the workgroup and the Athena result prefix; the query result bucket must be locatable
+    (s3:GetBucketLocation, as for the check function)."""
+    fs, storage = ctx.cfg.feature_store, ctx.cfg.storage
+    athena_prefix = layout.athena_prefix(storage.work_prefix)
+    offline_prefix = fs.offline_store_prefix
+    glue_db = "sagemaker_featurestore"
+    statements = [
+        _statement("StartMaintenanceQueries", ["athena:StartQueryExecution"],
+                   [ctx.arn("athena", f"workgroup/{fs.athena_workgroup}")]),
+        _statement("ListOfflineStore", ["s3:ListBucket"], [_bucket(ctx)],
+                   {"StringLike": {"s3:prefix": [f"{offline_prefix}*"]}}),
+        _statement("RewriteOfflineStoreFiles", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                   [_objects(ctx, offline_prefix)]),
+        _statement("LocateBucket", ["s3:GetBucketLocation"], [_bucket(ctx)]),
+        _statement("WriteQueryResults", ["s3:PutObject", "s3:AbortMultipartUpload"], [_objects(ctx, athena_prefix)]),
+        _statement("CommitOfflineStoreTable", ["glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"],
+                   [ctx.arn("glue", "catalog"), ctx.arn("glue", f"database/{glue_db}"),
+                    ctx.arn("glue", f"table/{glue_db}/{ctx.offline_table}")]),
+    ]
+    return _policy(*statements, *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]))
 
 
 def filter_function_policy(ctx: PolicyContext) -> dict:
@@ -361,6 +466,7 @@ def role_documents(ctx: PolicyContext) -> dict[str, RoleDocuments]:
         "ground_truth": RoleDocuments(sagemaker_trust(), ground_truth_policy(ctx)),
         "feature_store": RoleDocuments(sagemaker_trust(), feature_store_policy(ctx)),
         "scheduler": RoleDocuments(scheduler_trust(ctx), scheduler_policy(ctx)),
+        "compaction": RoleDocuments(scheduler_trust(ctx), compaction_policy(ctx)),
     }
 
 

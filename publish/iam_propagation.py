@@ -34,6 +34,9 @@ REFUSALS: tuple[tuple[str, str], ...] = (
     ("AccessDeniedException", "is authorized to assume the provided role"),
     ("ValidationException", "The execution role ARN is invalid"),
     ("ValidationException", "Could not assume role"),
+    # CodeBuild: "CodeBuild is not authorized to perform: sts:AssumeRole on <role>" (undocumented; the message
+    # Terraform's aws_codebuild_project retries on).
+    ("InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole"),
 )
 
 

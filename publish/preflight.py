@@ -36,10 +36,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from publish import bucket_cors, feature_group
+from publish import bucket_cors, compaction, feature_group
 from publish.iam_policies import PolicyContext, role_documents
 from steps import layout
-from workflow import job_requests, resources
+from workflow import job_requests, resources, task_types
 from workflow.config import PipelineConfig
 from workflow.resources import ResourceArns
 
@@ -192,7 +192,7 @@ def _configured_key(cfg: PipelineConfig, role_arn: str) -> str | None:
 
 
 def role_checks(cfg: PipelineConfig, arns: ResourceArns, iam: Any, image_key: str | None,
-                offline_table: str = "") -> list[Check]:
+                offline_table: str = "", table_format: str = "") -> list[Check]:
     """One check per role the pipeline uses (created by deploy.py or named in ``iam:``)."""
     candidates = example_resources(cfg, arns, image_key)
     checks = []
@@ -201,6 +201,8 @@ def role_checks(cfg: PipelineConfig, arns: ResourceArns, iam: Any, image_key: st
         configured = _configured_key(cfg, role_arn)
         if kind == "scheduler" and cfg.schedule.expression is None and not configured:
             continue  # deploy.py creates no scheduler role without a schedule
+        if kind == "compaction" and not compaction.wanted(cfg, table_format or cfg.feature_store.table_format):
+            continue  # nor a compaction role for a Glue-format group or with compaction off (publish.compaction)
         name = f"role {kind} ({role_arn.rsplit('/', 1)[-1]})"
         requirements = requirements_of(documents.policy, candidates)
         fix = (f"add it to the role's policies ({configured} names this role; deploy.py leaves it as it is)"
@@ -244,8 +246,16 @@ def first_image_key(s3: Any, cfg: PipelineConfig) -> str | None:
 
 
 def sample_manifest_line(cfg: PipelineConfig, image_uri: str, labeling_job_name: str) -> dict[str, Any]:
-    """A labeling job's output line for ``image_uri`` with one box (sms-data-output, bounding box)."""
+    """A labeling job's output line for ``image_uri`` with one box (sms-data-output, bounding box), or
+    for semantic segmentation a mask with its internal-color-map (sms-data-output, semantic segmentation)."""
     attribute = cfg.labeling.label_attribute
+    if cfg.labels.task_type == "semantic_segmentation":
+        return {"source-ref": image_uri, attribute: image_uri, f"{attribute}-metadata": {
+            "internal-color-map": {"0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.9},
+                                   "1": {"class-name": cfg.labels.categories[0], "hex-color": SAMPLE_MASK_COLOUR,
+                                         "confidence": 0.9}},
+            "type": "groundtruth/semantic-segmentation", "human-annotated": "yes",
+            "creation-date": "2026-01-01T06:00:00.000000", "job-name": f"labeling-job/{labeling_job_name}"}}
     return {
         "source-ref": image_uri,
         attribute: {"image_size": [{"width": 640, "height": 480, "depth": 3}], "annotations": [dict(SAMPLE_BOX)]},
@@ -264,7 +274,7 @@ def task_input(cfg: PipelineConfig, kind: str, image_uri: str, line: dict[str, A
     """``task.input`` as the built-in pre-annotation Lambda gives it: the image, the category
     file's labels and, for verification, the manifest line being verified."""
     if kind == "labeling":
-        return {"taskObject": image_uri, "labels": list(cfg.labels.categories)}
+        return {"taskObject": image_uri, "labels": list(job_requests.labeling_classes(cfg))}
     labels = [entry["label"] for entry in job_requests.verification_categories(cfg)["labels"]]
     return {"taskObject": image_uri, "labels": labels, "manifestLine": line}
 
@@ -297,9 +307,36 @@ def _overlay_shows(overlay: str, box: dict[str, int]) -> bool:
                for field, value in box.items() if field != "class_id")
 
 
-def judge_rendered(kind: str, html: str, box: dict[str, int] = SAMPLE_BOX) -> str | None:
+SAMPLE_MASK_COLOUR = "#1f77b4"
+
+
+def _judge_task_type(kind: str, elements: list[tuple[str, dict[str, str]]], task_type: str) -> str | None:
+    """judge_rendered for the task types other than bounding boxes (workflow.task_types names the
+    element and the name each one's built-in consolidation reads)."""
+    spec = task_types.spec(task_type)
+    if kind == "labeling":
+        found = [attrs for tag, attrs in elements if tag == spec.element]
+        if not found:
+            return f"has no {spec.element} element"
+        named = [attrs for attrs in found if attrs.get("name") == spec.element_name]
+        if not named:
+            return (f"its {spec.element} is named {found[0].get('name', '')!r}, not {spec.element_name!r} "
+                    "(the built-in consolidation reads that key)")
+        return None if named[0].get("src") else f"its {spec.element} has no src (the image to label)"
+    classifiers = [attrs for tag, attrs in elements if tag == "crowd-image-classifier"]
+    if not classifiers:
+        return "has no crowd-image-classifier element (the documented verification UI)"
+    if not any("semanticSegmentation" in attrs.get("overlay", "") and SAMPLE_MASK_COLOUR in attrs.get("overlay", "")
+               for attrs in classifiers):
+        return "its crowd-image-classifier overlay does not show the sample line's mask under semanticSegmentation"
+    return None
+
+
+def judge_rendered(kind: str, html: str, box: dict[str, int] = SAMPLE_BOX, task_type: str = "bounding_box") -> str | None:
     """What is wrong with a rendered template for its task type (None: nothing)."""
     elements = crowd_elements(html)
+    if task_type != "bounding_box":
+        return _judge_task_type(kind, elements, task_type)
     if kind == "labeling":
         boxes = [attrs for tag, attrs in elements if tag == "crowd-bounding-box"]
         if not boxes:
@@ -350,10 +387,12 @@ def template_check(cfg: PipelineConfig, kind: str, s3: Any, sagemaker: Any, role
         first = errors[0]
         return Check(name, f"does not render ({first.get('Code')}: {_one_line(first.get('Message', ''))}); "
                            f"fix {source} and re-run python deploy.py")
-    problem = judge_rendered(kind, rendered.get("RenderedContent", ""))
+    problem = judge_rendered(kind, rendered.get("RenderedContent", ""), task_type=cfg.labels.task_type)
     if problem:
         return Check(name, f"{problem}; fix {source} and re-run python deploy.py")
-    element = "crowd-bounding-box 'boundingBox'" if kind == "labeling" else "crowd-image-classifier with the box overlaid"
+    spec = task_types.spec(cfg.labels.task_type)
+    overlaid = "the box" if cfg.labels.task_type == "bounding_box" else "the mask"
+    element = f"{spec.element} '{spec.element_name}'" if kind == "labeling" else f"crowd-image-classifier with {overlaid} overlaid"
     return Check(name, detail=f"renders on s3://{bucket}/{image_key}: {element}")
 
 
@@ -457,12 +496,16 @@ def run_preflight(cfg: PipelineConfig, clients: Any, emit: Callable[[Check], Non
                                "check storage.bucket and re-run python deploy.py"))
     try:
         table = feature_group.offline_table_in_use(sagemaker, cfg.feature_store.feature_group_name)
+        table_format = feature_group.table_format_in_use(sagemaker, cfg.feature_store.feature_group_name,
+                                                         cfg.feature_store.table_format)
     except ClientError:
         table = ""  # the role checks then name the table this release gives a new group
-    for check in role_checks(cfg, arns, iam, image_key, table):
+        table_format = ""
+    for check in role_checks(cfg, arns, iam, image_key, table, table_format):
         record(check)
     labeling_job = job_requests.example_values(cfg, arns)[job_requests.LABELING_JOB_NAME_PATH]
-    for kind in ("labeling", "verification"):
+    kinds = ("labeling", "verification") if task_types.spec(cfg.labels.task_type).verification else ("labeling",)
+    for kind in kinds:  # classification has no verification job
         record(template_check(cfg, kind, s3, sagemaker, arns.ground_truth_role, image_key, labeling_job))
     record(workteam_check(cfg, sagemaker, arns.region))
     record(cors_check(s3, cfg.storage.bucket))

@@ -29,8 +29,9 @@ class Acted:
     outcome: str
     run: Run | None = None
     written_jobs: set[str] = field(default_factory=set)  # verification jobs whose labels must all be stored
-    unlabelable: set[str] = field(default_factory=set)  # images no worker can label: they stay missing
+    unlabelable: set[str] = field(default_factory=set)  # images no worker can label: recorded UNLABELABLE
     rows_offset: int = 0  # offline-store rows written before the feature group was deleted: not its records
+    extra_minimum: int = 0  # stages of object versions replaced during the case (reliability.cost)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Case:
     act: Callable[[SandboxPipeline], Acted]
     quick: bool = False  # in the representative subset (`--quick`, the pytest suite)
     before_follow_up: Callable[[SandboxPipeline], str] | None = None  # operator's repair; returns a note
+    why_unequal: str = ""  # why the objects sent to Ground Truth cannot equal the minimum (reliability.cost)
 
 
 # --- outcome lines --------------------------------------------------------------------------------
@@ -237,6 +239,33 @@ def _redeploy(p: SandboxPipeline) -> str:
     return f"{refused}redeploy: feature group {changes[0].action}" if changes else f"{refused}redeploy"
 
 
+def _unlabelable_replaced(p: SandboxPipeline) -> Acted:
+    """Issue 11 point 1: a zero-byte and a not-an-image object are recorded UNLABELABLE by run 1, run 2
+    sends neither, then the zero-byte one is replaced by a real image (new ETag): the follow-up sends it."""
+    uris = p.upload_samples(BASE_IMAGES)
+    raw = p.cfg.storage.raw_prefix
+    p.put(raw + "line-a/empty.png", b"")
+    text = p.put(raw + "line-a/notes.png", b"this is a text file, not a PNG\n")
+    acted = _plain_run(p, {text})
+    second = p.run()
+    sent = p.input_manifest(second.run_id) if second.run_id else None
+    p.put(raw + "line-a/empty.png", p.read(uris[0]))  # replaced: a real image, a new ETag
+    out = acted.run.outcome.output if acted.run else None
+    acted.outcome += (f"; {(out or {}).get('unlabelable', 0)} recorded UNLABELABLE; run 2 {describe_run(second)}, "
+                      f"sent {len(sent or ())}; then empty.png replaced by a real image")
+    acted.extra_minimum = 1  # the zero-byte version of empty.png, once through labeling
+    return acted
+
+
+def _update_fails_for_good(p: SandboxPipeline) -> Acted:
+    """Issue 11 point 3: every BatchWriteRecord call fails, the update step's retries and the state machine's
+    run out, the run fails with its verified output in S3; the follow-up (faults cleared) writes it first."""
+    p.upload_samples(30)
+    p.sandbox.faults.add(FS, "BatchWriteRecord", error_code="InternalFailure", status=500, message="planned",
+                         times=100_000)
+    return _plain_run(p)
+
+
 def _rejected(p: SandboxPipeline) -> Acted:
     p.upload_samples(BASE_IMAGES)
     p.sandbox.workforce = workforce(approval_rate=0.0)
@@ -247,6 +276,8 @@ BAD_INPUT = [
     Case("non-image files", "`line-a/notes.png` holding text; `.txt`, `.json`, `.png.bak` files and a `line-b/` "
          "folder marker under the raw prefix", _non_image_files),
     Case("zero-byte images", "two 0-byte images (`empty.jpg`, `empty.PNG`)", _zero_byte_images),
+    Case("unlabelable object replaced", "a 0-byte `empty.png` and a text file `notes.png`; a second run; then "
+         "`empty.png` replaced by a real image before the follow-up", _unlabelable_replaced),
     Case("special-character keys", "7 keys with spaces, `+`, `%`, `%25`, `=`, `;`, `&`, unicode, parentheses",
          _special_keys, quick=True),
     Case("malformed manifest line", f"verification output copied with line {MALFORMED_LINE} of 30 truncated; "
@@ -254,9 +285,12 @@ BAD_INPUT = [
     Case("empty manifest lines", "verification output copied with an empty and a blank line inserted; "
          "UpdateFeatureStore invoked with it (the run's own update crashed first)", _empty_lines),
     Case("missing output manifest", "verification output manifest deleted; UpdateFeatureStore invoked with its URI "
-         "(the run's own update crashed first)", _missing_manifest),
+         "(the run's own update crashed first)", _missing_manifest,
+         why_unequal="the deleted manifest held the only copy of the verdicts: the follow-up labels those images again"),
     Case("feature group deleted", "DeleteFeatureGroup between two runs; follow-up after re-running the deployer",
-         _feature_group_deleted, before_follow_up=_redeploy),
+         _feature_group_deleted, before_follow_up=_redeploy,
+         why_unequal="the verified labels went with the deleted group; the operator chose an empty group, so every "
+         "image is labeled again"),
     Case("offline store lag", "offline-store records visible 4 simulated hours after their write; run B starts as "
          "soon as run A succeeded, with 3 new images", _offline_store_lag),
     Case("every label rejected", "verification rejects every label (approval_rate=0)", _rejected),
@@ -400,6 +434,9 @@ WRITE_FAULTS = [
          "2 calls fail with 500 InternalFailure", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 2)),
     Case("write call fails after 1 batch, persistent", "60 records: after the 1st BatchWriteRecord call, every call "
          "fails with 500 InternalFailure (40 times)", _write_fault(60, "BatchWriteRecord", 1, "InternalFailure", 500, 40)),
+    Case("update fails for good, next run writes it", "30 records: every BatchWriteRecord call fails (the update "
+         "step and the state machine's retry of it fail; the run fails with its verified output unwritten)",
+         _update_fails_for_good),
     Case("update fails midway, retry resumes", "60 records: after 2 BatchWriteRecord calls, 8 calls fail with 500 "
          "InternalFailure (the update step fails; the state machine retries it)", _update_retry_resumes),
 ]
@@ -473,13 +510,21 @@ LAMBDA_AND_JOBS = [
     Case("UpdateFeatureStore timeout", "the update Lambda times out on its first invocation",
          _lambda_fault("update", "timeout")),
     Case("labeling job fails", "the labeling job fails (\"Workteam was deleted\")",
-         _workforce_case(fail_labeling_job="Workteam was deleted")),
+         _workforce_case(fail_labeling_job="Workteam was deleted"),
+         why_unequal="the failed job's objects were sent and nothing came back: the follow-up sends them again"),
     Case("verification job fails", "the verification job fails (\"Workteam was deleted\")",
-         _workforce_case(fail_verification_job="Workteam was deleted")),
-    Case("labeling job stopped", "StopLabelingJob as soon as the labeling job exists", _stopped_job),
+         _workforce_case(fail_verification_job="Workteam was deleted"),
+         why_unequal="no label was verified, and an unverified label is never stored: the follow-up labels the "
+         "images again"),
+    Case("labeling job stopped", "StopLabelingJob as soon as the labeling job exists", _stopped_job,
+         why_unequal="the stopped job's objects were sent and not labeled: the follow-up sends them again"),
     Case("execution aborted while labeling", "StopExecution while the labeling job is in progress",
-         _aborted_while_labeling),
-    Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0)),
+         _aborted_while_labeling,
+         why_unequal="the rule stopped the aborted run's job before its objects were labeled: the follow-up sends "
+         "them again"),
+    Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0),
+         why_unequal="every task expired before a worker took it; an expired task is retried (the object is not "
+         "at fault), so the follow-up sends them again"),
 ]
 
 

@@ -157,6 +157,8 @@ class SandboxPipeline:
             output = (event.get("taskSucceededEventDetails") or {}).get("output")
             if run_id is None and output and '"run_id"' in output:
                 payload = json.loads(output).get("Payload", {})
+                if isinstance(payload, dict) and isinstance(payload.get("check"), dict):
+                    payload = payload["check"]  # the check step's result, nested (storage.listing modes)
                 if isinstance(payload, dict):
                     run_id = payload.get("run_id")
         return run_id, failed

@@ -7,7 +7,7 @@ offline store may hold it in several rows when a step rewrote it (same values: h
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,18 @@ def approved(rows: Iterable[dict[str, Any]]) -> set[str]:
     return {uri for uri, row in current_records(rows).items() if row["status"] == contract.STATUS_APPROVED}
 
 
+def unlabelable(rows: Iterable[dict[str, Any]], etags: Mapping[str, str | None]) -> set[str]:
+    """Images whose current record is UNLABELABLE at the object's current ETag (contract 1 of
+    notes/SESSION3.md): done, not sent again. An ETag of None is not checked (not known)."""
+    return {uri for uri, row in current_records(rows).items()
+            if row["status"] == contract.STATUS_UNLABELABLE and uri in etags
+            and (etags[uri] is None or row.get("image_etag") == etags[uri])}
+
+
+def _as_etags(images: Mapping[str, str | None] | set[str]) -> Mapping[str, str | None]:
+    return images if isinstance(images, Mapping) else dict.fromkeys(images)
+
+
 @dataclass
 class Snapshot:
     """The state at one moment: images, records, and what is still missing."""
@@ -44,13 +56,14 @@ class Snapshot:
     rows: int
     records: int  # distinct records
     current: int  # images with a current record
-    missing: set[str]  # images without a current APPROVED record
+    missing: set[str]  # images neither APPROVED nor UNLABELABLE at their current ETag: what the next run sends
     unstored: int = 0  # verified labels never stored (their run failed): the images went to labeling again
     problems: list[str] = field(default_factory=list)
+    unlabelable: set[str] = field(default_factory=set)  # UNLABELABLE at their current ETag: not sent again
 
 
-def snapshot(images: set[str], rows: list[dict[str, Any]], verified: Iterable[tuple[str, str]],
-             written_jobs: set[str] | None = None) -> Snapshot:
+def snapshot(images: Mapping[str, str | None] | set[str], rows: list[dict[str, Any]],
+             verified: Iterable[tuple[str, str]], written_jobs: set[str] | None = None) -> Snapshot:
     """Check the rules on one state.
 
     ``verified``: (image URI, verification job) for every object a completed verification job
@@ -58,6 +71,8 @@ def snapshot(images: set[str], rows: list[dict[str, Any]], verified: Iterable[tu
     group (their execution succeeded); other verified labels may be absent only while the image
     is still missing or has since been labeled again (the label work was lost, not the image).
     """
+    etags = _as_etags(images)
+    images = set(etags)
     problems: list[str] = []
     distinct: dict[tuple[str, str], set[tuple]] = defaultdict(set)
     for row in rows:
@@ -70,7 +85,8 @@ def snapshot(images: set[str], rows: list[dict[str, Any]], verified: Iterable[tu
     if orphans:
         problems.append(f"{len(orphans)} records belong to no image in S3, e.g. {orphans[0]}")
     current = current_records(rows)
-    missing = images - approved(rows)
+    done_unlabelable = unlabelable(rows, etags) & images
+    missing = images - approved(rows) - done_unlabelable
     recorded = set(distinct)
     unstored = 0
     for uri, job in verified:
@@ -81,7 +97,8 @@ def snapshot(images: set[str], rows: list[dict[str, Any]], verified: Iterable[tu
         else:  # the image has no approved record (so it is missing) or was labeled again since
             unstored += 1
     return Snapshot(images=len(images), rows=len(rows), records=sum(len(r) for r in distinct.values()),
-                    current=len(current), missing=missing, unstored=unstored, problems=problems)
+                    current=len(current), missing=missing, unstored=unstored, problems=problems,
+                    unlabelable=done_unlabelable)
 
 
 @dataclass
@@ -91,8 +108,9 @@ class Reconciliation:
     after_run: Snapshot
     follow_up_sent: set[str] | None  # None: the follow-up run sent nothing
     final: Snapshot
-    expected_final_missing: set[str]  # images no worker can label (not images, empty files)
+    expected_unlabelable: set[str]  # images no worker can label (not images, empty files): UNLABELABLE at the end
     problems: list[str]
+    written_first: set[str] = field(default_factory=set)  # missing after the run, written by the follow-up's first state
 
     @property
     def ok(self) -> bool:
@@ -104,8 +122,10 @@ class Reconciliation:
         text = (f"{self.final.images} / {self.final.current} / {len(self.final.missing)}"
                 f" (after the run: {self.after_run.current} records, {len(self.after_run.missing)} missing;"
                 f" follow-up sent {sent})")
-        if self.expected_final_missing and self.final.missing == self.expected_final_missing:
-            text += f"; {len(self.expected_final_missing)} unlabelable stay missing, re-sent each run"
+        if self.written_first:
+            text += f"; {len(self.written_first)} verified earlier, written by the follow-up before it selected"
+        if self.expected_unlabelable and self.final.unlabelable == self.expected_unlabelable:
+            text += f"; {len(self.expected_unlabelable)} unlabelable recorded UNLABELABLE, not sent again"
         if self.final.unstored:
             text += f"; {self.final.unstored} verified labels not in the feature group, their images labeled again"
         if self.final.rows > self.final.records:
@@ -116,22 +136,28 @@ class Reconciliation:
 
 
 def reconcile(after_run: Snapshot, follow_up_sent: set[str] | None, final: Snapshot,
-              unlabelable: set[str]) -> Reconciliation:
-    """Compare the three states: the follow-up sends exactly what was missing, and ends complete."""
+              unlabelable: set[str], written_first: set[str] | None = None) -> Reconciliation:
+    """Compare the three states: the follow-up sends exactly what was missing (less what its first state
+    wrote of the case's own verified output, steps.unwritten_output), and ends complete: every image
+    APPROVED, or UNLABELABLE when no worker can label it."""
     problems = [f"after the run: {p}" for p in after_run.problems] + [f"final: {p}" for p in final.problems]
     sent = follow_up_sent or set()
-    if sent != after_run.missing:
-        not_sent = sorted(after_run.missing - sent)
-        extra = sorted(sent - after_run.missing)
+    written_first = (written_first or set()) & after_run.missing
+    expected = after_run.missing - written_first
+    if sent != expected:
+        not_sent = sorted(expected - sent)
+        extra = sorted(sent - expected)
         if not_sent:
             problems.append(f"follow-up run did not send {len(not_sent)} missing images, e.g. {not_sent[0]}")
         if extra:
             problems.append(f"follow-up run sent {len(extra)} images that were not missing, e.g. {extra[0]}")
-    if final.missing != unlabelable:
-        left = sorted(final.missing - unlabelable)
-        if left:
-            problems.append(f"{len(left)} labelable images still missing after the follow-up run, e.g. {left[0]}")
-        labeled = sorted(unlabelable - final.missing)
-        if labeled:
-            problems.append(f"{len(labeled)} unlabelable images got a record, e.g. {labeled[0]}")
-    return Reconciliation(after_run, follow_up_sent, final, unlabelable, problems)
+    left = sorted(final.missing)
+    if left:
+        problems.append(f"{len(left)} images still missing after the follow-up run, e.g. {left[0]}")
+    unrecorded = sorted(unlabelable - final.unlabelable)
+    if unrecorded:
+        problems.append(f"{len(unrecorded)} unlabelable images have no UNLABELABLE record, e.g. {unrecorded[0]}")
+    wrongly = sorted(final.unlabelable - unlabelable)
+    if wrongly:
+        problems.append(f"{len(wrongly)} images workers can label were recorded UNLABELABLE, e.g. {wrongly[0]}")
+    return Reconciliation(after_run, follow_up_sent, final, unlabelable, problems, written_first)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reliability.cost import MINIMUM_DEFINITION
 from reliability.runner import CaseResult
 
 BEGIN = "<!-- BEGIN GENERATED: reliability -->"
@@ -22,18 +23,19 @@ def render(results: list[CaseResult], calls: list[tuple[str, str]] | None = None
         f"Produced by `python -m reliability`{took} (do not edit: rendered from `reliability/results.json`). "
         "Each case runs in a fresh sandbox with 12-60 images, then a clean follow-up run (no faults, every "
         "verdict approves); reconciliation compares the images in S3 with the feature group's records "
-        "(newest row per image) after the case and after the follow-up run.",
+        "(newest row per image) after the case and after the follow-up run. " + MINIMUM_DEFINITION,
     ]
     if calls:
         lines += ["", "Throttling and 5xx faults are planned on every AWS call a clean execution makes: "
                   + ", ".join(f"`{s} {o}`" for s, o in calls) + "."]
     lines += [
         "",
-        "| case | what was injected | outcome | follow-up run | reconciliation (images / records / missing after follow-up run) | ok |",
-        "|---|---|---|---|---|---|",
+        "| case | what was injected | outcome | follow-up run | reconciliation (images / records / missing after follow-up run) "
+        "| Ground Truth objects (sent / minimum) | ok |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        cells = (r.case, r.injected, r.outcome, r.follow_up, r.reconciliation, "yes" if r.ok else "**NO**")
+        cells = (r.case, r.injected, r.outcome, r.follow_up, r.reconciliation, r.cost_cell(), "yes" if r.ok else "**NO**")
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")
     lines.append(f"{len(results)} cases, {sum(r.ok for r in results)} reconcile")

@@ -24,3 +24,10 @@ def load(path: Path = RESULTS_PATH) -> dict[str, Any]:
     document["calls"] = [tuple(call) for call in document["calls"]]
     document["cases"] = [CaseResult(**case) for case in document["cases"]]
     return document
+
+
+def merged(stored: list[CaseResult], fresh: list[CaseResult], order: list[str]) -> list[CaseResult]:
+    """The rows of ``order``: a fresh row where there is one, else the stored row (rows of removed cases drop)."""
+    by_name = {row.case: row for row in stored}
+    by_name.update({row.case: row for row in fresh})
+    return [by_name[name] for name in order if name in by_name]

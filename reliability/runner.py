@@ -7,9 +7,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from operate.executions import unwritten_result
+from reliability import cost
 from reliability.cases import Acted, Case, describe_run, pipeline_calls
-from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline
-from reliability.reconcile import Snapshot, reconcile, snapshot
+from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, Run, SandboxPipeline
+from reliability.reconcile import Snapshot, current_records, reconcile, snapshot
 from sandbox import Sandbox
 from steps import layout, naming
 from steps.records import RecordContext, record_from_line
@@ -31,16 +33,27 @@ class CaseResult:
     reconciliation: str
     ok: bool
     seconds: float
+    sent: int | None = None  # objects sent to Ground Truth by the case and its follow-up run (reliability.cost)
+    minimum: int | None = None  # the least the case needed to send
+    why_unequal: str = ""  # the case's reason when sent and minimum cannot be equal
+
+    def cost_cell(self) -> str:
+        """``sent / minimum``, with the reason when they differ; "-" when not measured."""
+        if self.sent is None or self.minimum is None:
+            return "-"
+        return cost.Cost(self.sent, self.minimum).cell(self.why_unequal)
 
     def comparable(self) -> dict[str, Any]:
         """Everything but the timing."""
         return {k: v for k, v in asdict(self).items() if k != "seconds"}
 
 
-def images_in_s3(p: SandboxPipeline) -> set[str]:
-    """The images the pipeline should see: keys under the raw prefix with an image extension."""
+def images_in_s3(p: SandboxPipeline) -> dict[str, str]:
+    """The images the pipeline should see (keys under the raw prefix with an image extension), with their ETags."""
     extensions = [ext.lower() for ext in p.cfg.storage.image_extensions]
-    return {p.uri(k) for k in p.keys(p.cfg.storage.raw_prefix) if is_image_key(k, extensions)}
+    pages = p.s3.get_paginator("list_objects_v2").paginate(Bucket=p.bucket, Prefix=p.cfg.storage.raw_prefix)
+    return {p.uri(obj["Key"]): obj["ETag"].strip('"') for page in pages for obj in page.get("Contents", ())
+            if is_image_key(obj["Key"], extensions)}
 
 
 def verified_labels(p: SandboxPipeline) -> list[tuple[str, str]]:
@@ -87,11 +100,25 @@ def run_case(case: Case) -> CaseResult:
         if follow.outcome.status == "SUCCEEDED" and follow.run_id and sent:
             written.add(naming.job_names(follow.run_id)[1])
         final = take_snapshot(p, written, acted.rows_offset)
-        result = reconcile(after, sent, final, acted.unlabelable)
+        result = reconcile(after, sent, final, acted.unlabelable, written_first(p, follow, acted.rows_offset))
+        paid = cost.measure(sandbox, images_in_s3(p), acted.unlabelable, acted.extra_minimum)
+        earlier = unwritten_result(p.sfn, follow.outcome.arn) or {}
     follow_up = (f"{note}; " if note else "") + describe_run(follow)
+    if earlier.get("written"):
+        follow_up += f"; first wrote {earlier['written']} records an earlier run verified but never wrote"
     problems_free = result.ok and not acted.outcome.startswith("HARNESS ERROR")
     return CaseResult(case.name, case.injected, acted.outcome, follow_up, result.line(), problems_free,
-                      round(time.monotonic() - started, 1))
+                      round(time.monotonic() - started, 1), paid.sent, paid.minimum,
+                      case.why_unequal if paid.sent != paid.minimum else "")
+
+
+def written_first(p: SandboxPipeline, follow: Run, rows_offset: int = 0) -> set[str]:
+    """Images whose current record came from a job the follow-up run did not create: its first state
+    wrote them (steps.unwritten_output) or the case did."""
+    own = set(naming.job_names(follow.run_id)) if follow.run_id else set()
+    rows = p.sandbox.offline_store_rows(p.feature_group)[rows_offset:]
+    return {uri for uri, row in current_records(rows).items()
+            if (row.get("verification_job") or row.get("labeling_job") or "") not in own}
 
 
 def discover_calls(images: int = 12) -> list[tuple[str, str]]:

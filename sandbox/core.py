@@ -129,6 +129,13 @@ class Sandbox:
 
         return fire_schedule(self, name, group)
 
+    def deliver_inventory_reports(self, bucket: str) -> list[Any]:
+        """Do what S3 does once a day: deliver a report for each enabled inventory configuration of ``bucket``
+        (sandbox.inventory.reports); returns the Reports."""
+        from sandbox.inventory.reports import deliver_reports
+
+        return deliver_reports(self.account_id, bucket, self.clock.now())
+
     def offline_store_rows(self, feature_group_name: str) -> list[dict[str, Any]]:
         """Every offline-store row written for the feature group, oldest first."""
         return self.offline_store.rows(feature_group_name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 LABELING = "labeling"
 VERIFICATION = "verification"
+ADJUSTMENT = "adjustment"  # adjustment jobs (sandbox.ground_truth.adjustment): timed and expiring as verification
 
 _REJECTION_COMMENTS = (
     "A scratch is not boxed.",
@@ -93,6 +94,14 @@ class WorkforceProfile:
                 }
             )
         return boxes
+
+    def pick(self, kind: str, job_name: str, source_ref: str, purpose: str, count: int) -> int:
+        """A choice among ``count`` options (0 .. count-1), fixed by the seed, the job, the object and ``purpose``."""
+        return min(count - 1, int(self._unit(kind, job_name, source_ref, purpose) * count))
+
+    def chance(self, kind: str, job_name: str, source_ref: str, purpose: str, rate: float) -> bool:
+        """True with probability ``rate``, fixed like ``pick``."""
+        return self._unit(kind, job_name, source_ref, purpose) < rate
 
     def box_confidence(self, job_name: str, source_ref: str, index: int) -> float:
         """Consolidation confidence of one box, in [0.5, 1.0), two decimals."""

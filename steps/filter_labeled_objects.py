@@ -9,6 +9,13 @@ output manifest also holds the objects it could not label: those lines carry onl
 manifest, copies every labeled line unchanged to ``runs/<run_id>/verification-input.manifest``
 and returns counts and that URI only: the state stays small whatever the number of objects.
 A line that is not a JSON object fails the step (ManifestError), as in UpdateFeatureStore.
+
+With ``verification.on_reject: adjust`` the run may also have an adjustment job (steps.adjustment), whose
+output lines carry the previous label under the labeling attribute and the adjusted one under the
+adjustment job's attribute (sms-data-verify-manifest: the adjusted values, with ``adjustment-status``).
+Its labeled lines join the verification input with the adjusted label moved to the labeling attribute,
+metadata included: the one verification job verifies one attribute, and ``adjustment-status`` tells
+UpdateFeatureStore the label's path. Either job may be absent (its manifest URI is None).
 """
 from __future__ import annotations
 
@@ -61,6 +68,35 @@ def filter_lines(lines: Iterable[tuple[int, bytes]], label_attribute: str, out: 
     return counts
 
 
+def as_verified_line(line: dict[str, Any], label_attribute: str, adjustment_attribute: str) -> dict[str, Any]:
+    """An adjustment output line with the adjusted label (and its metadata) under ``label_attribute``."""
+    out = {key: value for key, value in line.items()
+           if key not in (adjustment_attribute, f"{adjustment_attribute}-metadata")}
+    out[label_attribute] = line[adjustment_attribute]
+    out[f"{label_attribute}-metadata"] = line[f"{adjustment_attribute}-metadata"]
+    return out
+
+
+def filter_adjusted_lines(lines: Iterable[tuple[int, bytes]], label_attribute: str, adjustment_attribute: str,
+                          out: IO[bytes]) -> FilterCounts:
+    """Write each adjusted ``(number, raw line)`` to ``out``, its label moved to ``label_attribute``."""
+    counts = FilterCounts()
+    for number, raw in lines:
+        counts.lines_read += 1
+        try:
+            line = json.loads(raw)
+        except ValueError as error:
+            raise ManifestError(f"line {number} of the adjustment output manifest is not JSON ({error})") from None
+        if not isinstance(line, dict):
+            raise ManifestError(f"line {number} of the adjustment output manifest is a {type(line).__name__}, "
+                                "not a JSON object")
+        if is_labeled(line, adjustment_attribute):
+            verified = as_verified_line(line, label_attribute, adjustment_attribute)
+            out.write(json.dumps(verified, ensure_ascii=False).encode() + b"\n")
+            counts.kept += 1
+    return counts
+
+
 def filter_labeled_objects(event: FilterLabeledObjectsEvent, s3: Any, summary: StepSummary) -> FilterLabeledObjectsResult:
     """Stream the labeling output manifest into the verification input manifest; return the counts."""
     settings = event["settings"]
@@ -68,7 +104,17 @@ def filter_labeled_objects(event: FilterLabeledObjectsEvent, s3: Any, summary: S
     key = layout.verification_input_key(settings["work_prefix"], event["run_id"])
     summary.add(run_id=event["run_id"], labeling_output_uri=event["manifest_uri"])
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as kept_lines:
-        counts = filter_lines(read_manifest_lines(s3, event["manifest_uri"]), settings["label_attribute"], kept_lines)
+        counts = FilterCounts()
+        if event["manifest_uri"]:
+            counts = filter_lines(read_manifest_lines(s3, event["manifest_uri"]), settings["label_attribute"],
+                                  kept_lines)
+        adjusted_uri = event.get("adjustment_manifest_uri")
+        if adjusted_uri:
+            adjusted = filter_adjusted_lines(read_manifest_lines(s3, adjusted_uri), settings["label_attribute"],
+                                             settings.get("adjustment_attribute") or "", kept_lines)
+            counts.lines_read += adjusted.lines_read
+            counts.kept += adjusted.kept
+            summary.add(adjustment_output_uri=adjusted_uri, adjusted_kept=adjusted.kept)
         uri = None
         if counts.kept:
             kept_lines.seek(0)

@@ -30,7 +30,7 @@ Markers and manifests are read as streams (a manifest may hold 100,000 lines).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -135,7 +135,7 @@ def _images(s3: Any, marker: Marker, status: str) -> set[str]:
         ) from None
 
 
-def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset[str], now: datetime,
+def held_images(s3: Any, sfn: Any, marker: Marker, labeled: Container[str], now: datetime,
                 store_readable: bool = True) -> set[str] | None:
     """The images ``marker``'s run still holds, or None when the marker is stale.
 
@@ -159,7 +159,7 @@ def held_images(s3: Any, sfn: Any, marker: Marker, labeled: set[str] | frozenset
         return None
     images = _images(s3, marker, "recently SUCCEEDED")
     approved = _approved(described.get("output"))
-    if approved is not None and len(images & labeled) >= approved:
+    if approved is not None and sum(1 for image in images if image in labeled) >= approved:
         return None  # every approval of that run is already visible in the offline store
     return images
 
@@ -202,7 +202,7 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
 
 def judge_markers(
     s3: Any, sfn: Any, bucket: str, markers: Mapping[str, datetime], own_execution_arn: str,
-    labeled: set[str] | frozenset[str], now: datetime, found: InFlight, store_readable: bool = True,
+    labeled: Container[str], now: datetime, found: InFlight, store_readable: bool = True,
 ) -> None:
     """Add the images of every in-flight run among ``markers`` to ``found``; delete stale markers."""
     for key, last_modified in sorted(markers.items()):
@@ -232,7 +232,7 @@ def judge_markers(
 
 def read_in_flight(
     s3: Any, sfn: Any, bucket: str, work_prefix: str, own_execution_arn: str,
-    labeled: set[str] | frozenset[str], now: datetime, store_readable: bool = True,
+    labeled: Container[str], now: datetime, store_readable: bool = True,
 ) -> InFlight:
     """The images held by other runs' markers (stale markers are deleted on the way)."""
     found = InFlight()
@@ -256,7 +256,7 @@ def claim(
 
 def older_claims(
     s3: Any, sfn: Any, bucket: str, work_prefix: str, own_key: str, own_execution_arn: str,
-    seen: Mapping[str, datetime], labeled: set[str] | frozenset[str], now: datetime,
+    seen: Mapping[str, datetime], labeled: Container[str], now: datetime,
 ) -> InFlight:
     """Images claimed by markers the first read missed that S3 stamped no later than ours.
 

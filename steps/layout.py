@@ -6,11 +6,17 @@ the reliability suite, so that a key and the permission to write it cannot drift
     <work_prefix>assets/<asset>                          Ground Truth UI template and category files
     <work_prefix>athena/<query id>.csv                   Athena query results
     <work_prefix>active/<run id>.json                    one marker per run in flight (steps.in_flight)
-    <work_prefix>runs/<run id>/input.manifest            the labeling job's input
-    <work_prefix>runs/<run id>/labeling/<job>/...        the labeling job's output
+    <work_prefix>runs/<run id>/input.manifest            the labeling job's input (with on_reject adjust: every
+                                                         image the run claims)
+    <work_prefix>runs/<run id>/labeling-input.manifest   on_reject adjust: the labeling job's input (new images)
+    <work_prefix>runs/<run id>/adjustment-input.manifest on_reject adjust: the adjustment job's input (rejected
+                                                         images with their previous label)
+    <work_prefix>runs/<run id>/labeling/<job>/...        the labeling (and adjustment) job's output
     <work_prefix>runs/<run id>/verification-input.manifest
     <work_prefix>runs/<run id>/verification/<job>/...    the verification job's output
     <work_prefix>runs/<run id>/update-progress.json      the manifest lines UpdateFeatureStore wrote
+    <work_prefix>runs/<run id>/unlabelable-progress.json the labeling output lines written UNLABELABLE
+    <work_prefix>inventory/<bucket>/<config id>/...      S3 Inventory reports of the raw prefix (S3 writes them)
 
 Ground Truth writes a job's output manifest to ``<S3OutputPath><job name>/manifests/output/output.manifest``
 ("Output Data", https://docs.aws.amazon.com/sagemaker/latest/dg/sms-data-output.html).
@@ -26,9 +32,14 @@ LABELING = "labeling/"
 VERIFICATION = "verification/"
 INPUT_MANIFEST = "input.manifest"
 VERIFICATION_INPUT_MANIFEST = "verification-input.manifest"
+LABELING_INPUT_MANIFEST = "labeling-input.manifest"
+ADJUSTMENT_INPUT_MANIFEST = "adjustment-input.manifest"
 OUTPUT_MANIFEST = "manifests/output/output.manifest"
+INVENTORY = "inventory/"
+INVENTORY_HIVE = "hive/"
 MARKER_SUFFIX = ".json"
 UPDATE_PROGRESS = "update-progress.json"
+UNLABELABLE_PROGRESS = "unlabelable-progress.json"
 
 
 def base(work_prefix: str) -> str:
@@ -70,6 +81,16 @@ def input_manifest_key(work_prefix: str, run: str) -> str:
     return run_prefix(work_prefix, run) + INPUT_MANIFEST
 
 
+def labeling_input_key(work_prefix: str, run: str) -> str:
+    """on_reject adjust: the labeling job's input (input.manifest then holds every claimed image)."""
+    return run_prefix(work_prefix, run) + LABELING_INPUT_MANIFEST
+
+
+def adjustment_input_key(work_prefix: str, run: str) -> str:
+    """on_reject adjust: the adjustment job's input (rejected images with their previous label)."""
+    return run_prefix(work_prefix, run) + ADJUSTMENT_INPUT_MANIFEST
+
+
 def verification_input_key(work_prefix: str, run: str) -> str:
     return run_prefix(work_prefix, run) + VERIFICATION_INPUT_MANIFEST
 
@@ -89,6 +110,27 @@ def update_progress_key(work_prefix: str, run: str) -> str:
     return run_prefix(work_prefix, run) + UPDATE_PROGRESS
 
 
+def unlabelable_progress_key(work_prefix: str, run: str) -> str:
+    """The labeling output lines written as UNLABELABLE records for ``run`` (steps.unlabelable); "*" for IAM."""
+    return run_prefix(work_prefix, run) + UNLABELABLE_PROGRESS
+
+
 def output_manifest_key(output_prefix: str, job_name: str) -> str:
     """Where Ground Truth writes the output manifest of ``job_name`` under its S3OutputPath."""
     return f"{output_prefix}{job_name}/{OUTPUT_MANIFEST}"
+
+
+def inventory_prefix(work_prefix: str) -> str:
+    """The S3 Inventory destination prefix: reports land under ``<this><bucket>/<config id>/``."""
+    return base(work_prefix) + INVENTORY
+
+
+def inventory_report_prefix(work_prefix: str, bucket: str, config_id: str) -> str:
+    """Where S3 Inventory writes one configuration's reports ("Locating your inventory list",
+    storage-inventory-location: ``destination-prefix/source-bucket/config-ID/``)."""
+    return f"{inventory_prefix(work_prefix)}{bucket}/{config_id}/"
+
+
+def inventory_hive_prefix(work_prefix: str, bucket: str, config_id: str) -> str:
+    """The Hive layout of the reports: ``hive/dt=YYYY-MM-DD-HH-MM/symlink.txt`` (the Glue table's location)."""
+    return inventory_report_prefix(work_prefix, bucket, config_id) + INVENTORY_HIVE

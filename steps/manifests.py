@@ -10,14 +10,29 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from steps.s3_images import split_s3_uri
+from steps.s3_images import ImageObject, split_s3_uri
 
 CHUNK_SIZE = 64 * 1024
 
 
-def input_manifest_bytes(uris: Iterable[str]) -> bytes:
-    """The JSON Lines input manifest: one ``{"source-ref": uri}`` per line."""
-    return "".join(json.dumps({"source-ref": uri}) + "\n" for uri in uris).encode("ascii")
+SOURCE_ETAG = "source-etag"  # the object's ETag when it was selected (contract 5): UNLABELABLE records keep it
+
+
+def manifest_line(image: ImageObject | str) -> dict[str, str]:
+    """One input-manifest object: ``source-ref``, and ``source-etag`` when the image's ETag is known.
+
+    Ground Truth copies every key of an input line to the output line ("Labeling job output data",
+    sms-data-output: "Each line in the output data file is identical to the manifest file with the
+    addition of an attribute and value for the label"), so the ETag reaches UpdateFeatureStore.
+    """
+    if isinstance(image, str):
+        return {"source-ref": image}
+    return {"source-ref": image.uri, SOURCE_ETAG: image.etag} if image.etag else {"source-ref": image.uri}
+
+
+def input_manifest_bytes(images: Iterable[ImageObject | str]) -> bytes:
+    """The JSON Lines input manifest: one ``{"source-ref": uri, "source-etag": etag}`` per line."""
+    return "".join(json.dumps(manifest_line(image)) + "\n" for image in images).encode("ascii")
 
 
 def encryption_args(kms_key_arn: str | None) -> dict[str, str]:
@@ -27,12 +42,13 @@ def encryption_args(kms_key_arn: str | None) -> dict[str, str]:
     return {"ServerSideEncryption": "AES256"}
 
 
-def write_input_manifest(s3: Any, bucket: str, key: str, uris: Iterable[str], kms_key_arn: str | None) -> str:
+def write_input_manifest(s3: Any, bucket: str, key: str, images: Iterable[ImageObject | str],
+                         kms_key_arn: str | None) -> str:
     """Write the input manifest to ``s3://bucket/key`` and return its URI."""
     s3.put_object(
         Bucket=bucket,
         Key=key,
-        Body=input_manifest_bytes(uris),
+        Body=input_manifest_bytes(images),
         ContentType="application/jsonlines",
         **encryption_args(kms_key_arn),
     )

@@ -18,6 +18,7 @@ MAX_PREFIX_LENGTH = 24
 HASH_LENGTH = 10
 LABELING_SUFFIX = "lbl"
 VERIFICATION_SUFFIX = "vfy"
+ADJUSTMENT_SUFFIX = "adj"
 _READABLE_MAX = 20
 
 
@@ -55,3 +56,11 @@ def job_names(run: str) -> tuple[str, str]:
         if len(name) > MAX_JOB_NAME_LENGTH or not JOB_NAME_PATTERN.match(name):
             raise ValueError(f"job name {name!r} breaks Ground Truth's name rule")
     return names
+
+
+def adjustment_job_name(run: str) -> str:
+    """The adjustment job's name for a run id (verification.on_reject: adjust)."""
+    name = f"{run}-{ADJUSTMENT_SUFFIX}"
+    if len(name) > MAX_JOB_NAME_LENGTH or not JOB_NAME_PATTERN.match(name):
+        raise ValueError(f"job name {name!r} breaks Ground Truth's name rule")
+    return name

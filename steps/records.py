@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from steps import contract
+from steps import contract, task_types
 from steps.errors import ManifestError
 
 _BOX_KEYS = ("class_id", "left", "top", "width", "height")
@@ -30,6 +30,8 @@ class RecordContext:
     approved_index: int
     labeling_job: str
     verification_job: str
+    task_type: str = task_types.BOUNDING_BOX  # labels.task_type (steps.task_types)
+    min_confidence: float = 0.0  # classification: the lowest confidence that is APPROVED
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -110,6 +112,21 @@ def _confidence(metadata: dict[str, Any]) -> str | None:
     return repr(float(value))
 
 
+def label_path(label_meta: dict[str, Any], labeling_job: str) -> tuple[str, str]:
+    """(label_path, the job that drew the label): an adjustment job's metadata has ``adjustment-status``
+    (sms-data-verify-manifest) and names that job in ``job-name`` ("labeling-job/<name>")."""
+    if "adjustment-status" not in label_meta:
+        return contract.LABEL_PATH_LABELING, labeling_job
+    job = str(label_meta.get("job-name") or "")
+    return contract.LABEL_PATH_ADJUSTMENT, job.removeprefix("labeling-job/") or labeling_job
+
+
+def _etag(line: dict[str, Any]) -> str:
+    """The input manifest's ``source-etag``, which the output line keeps (sms-data-output), quotes stripped."""
+    etag = line.get("source-etag")
+    return etag.strip('"') if isinstance(etag, str) else ""
+
+
 def record_from_line(line: dict[str, Any], ctx: RecordContext) -> dict[str, str] | None:
     """The feature values (name -> ValueAsString) for one manifest line, or None if unlabeled.
 
@@ -118,6 +135,8 @@ def record_from_line(line: dict[str, Any], ctx: RecordContext) -> dict[str, str]
     source = line.get("source-ref")
     if not isinstance(source, str) or not source.startswith("s3://"):
         raise ValueError(f"source-ref must be an s3:// URI, got {source!r}")
+    if ctx.task_type != task_types.BOUNDING_BOX:
+        return _task_type_record(line, ctx)
     if _is_unlabeled(line, ctx.label_attribute) or _is_unlabeled(line, ctx.verification_attribute):
         return None
     (width, height, depth), boxes = _boxes(line[ctx.label_attribute])
@@ -127,6 +146,7 @@ def record_from_line(line: dict[str, Any], ctx: RecordContext) -> dict[str, str]
     if not isinstance(class_map, dict):
         raise ValueError("class-map must be an object like {\"0\": \"scratch\"}")
     approved = _verdict(line[ctx.verification_attribute]) == ctx.approved_index
+    path, labeling_job = label_path(label_meta, ctx.labeling_job)
     values: dict[str, str | None] = {
         "image_uri": source,
         "event_time": event_time(verify_meta.get("creation-date")),
@@ -137,12 +157,29 @@ def record_from_line(line: dict[str, Any], ctx: RecordContext) -> dict[str, str]
         "annotations": _json(boxes),
         "class_map": _json(class_map),
         "box_count": str(len(boxes)),
-        "labeling_job": ctx.labeling_job,
+        "labeling_job": labeling_job,
         "verification_job": ctx.verification_job,
         "verification_confidence": _confidence(verify_meta),
         "worker_feedback": _json(_feedback(verify_meta)),
+        "label_path": path,
+        "image_etag": _etag(line),  # the object's ETag as labeled (contract 1); "" when the line has none
+        "failure_reason": None,  # UNLABELABLE records only (steps.unlabelable)
     }
     return {name: values[name] for name in _FEATURE_NAMES if values[name] is not None}  # type: ignore[misc]
+
+
+def _task_type_record(line: dict[str, Any], ctx: RecordContext) -> dict[str, str] | None:
+    """record_from_line for semantic segmentation and classification (steps.label_records)."""
+    from steps import label_records
+
+    verified = task_types.has_verification(ctx.task_type)
+    if _is_unlabeled(line, ctx.label_attribute) or (verified and _is_unlabeled(line, ctx.verification_attribute)):
+        return None
+    values = label_records.segmentation(line, ctx) if verified else label_records.classification(line, ctx)
+    path, labeling_job = label_path(line[f"{ctx.label_attribute}-metadata"], ctx.labeling_job)
+    values.update(labeling_job=labeling_job, label_path=path, image_etag=_etag(line), failure_reason=None)
+    names = (name for name, _ in task_types.feature_definitions(ctx.task_type))
+    return {name: value for name in names if (value := values.get(name)) is not None}
 
 
 def parse_line(number: int, raw: bytes, ctx: RecordContext) -> dict[str, str] | None:

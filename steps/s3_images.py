@@ -7,13 +7,20 @@ from typing import Any, NamedTuple
 
 
 class ImageObject(NamedTuple):
-    """One raw image: when it was written and its S3 URI (the key exactly as S3 stores it).
+    """One raw image: when it was written, its S3 URI (the key exactly as S3 stores it) and its ETag.
 
-    Field order is the backlog order: tuples compare oldest first, then by URI.
+    Field order is the backlog order: tuples compare oldest first, then by URI (unique, so the ETag,
+    without its quotes, never decides).
     """
 
     last_modified: datetime
     uri: str
+    etag: str = ""
+
+
+def bare_etag(etag: str | None) -> str:
+    """An ETag without the double quotes S3 puts around it ("Common Response Headers": ETag)."""
+    return (etag or "").strip('"')
 
 
 def s3_uri(bucket: str, key: str) -> str:
@@ -61,4 +68,5 @@ def list_images(s3: Any, bucket: str, prefix: str, extensions: Iterable[str]) ->
         for obj in page.get("Contents", ()):
             key = obj["Key"]
             if is_image_key(key, suffixes):
-                yield ImageObject(last_modified=obj["LastModified"], uri=s3_uri(bucket, key))
+                yield ImageObject(last_modified=obj["LastModified"], uri=s3_uri(bucket, key),
+                                  etag=bare_etag(obj.get("ETag")))

@@ -41,7 +41,8 @@ def candidate_job_names(prefix: str, execution_arn: str, name: str, start: datet
     """Every job name the execution may have used, labeling job first."""
     names: list[str] = []
     for rendering in start_time_renderings(start):
-        names.extend(naming.job_names(naming.run_id(prefix, execution_arn, rendering, name)))
+        run = naming.run_id(prefix, execution_arn, rendering, name)
+        names.extend((*naming.job_names(run), naming.adjustment_job_name(run)))  # adjustment: on_reject adjust
     return list(dict.fromkeys(names))
 
 

@@ -6,19 +6,26 @@ concurrency that adapts to throttling (steps.aimd). A corrupt line fails the ste
 and a record that cannot be written fails it too (FeatureStoreWriteFailed): labels are never
 dropped silently. The lines written are recorded after each confirmed batch in the run's progress
 marker (steps.update_progress): a retried or re-run update skips them and counts them as skipped.
+Given the labeling job's output (``labeling_manifest_uri``), it then writes an UNLABELABLE record for
+every object Ground Truth could not label because of the object itself (steps.unlabelable), with
+its own marker. A marker is marked complete once its whole manifest is written; an output left
+incomplete (the step failed for good) is written by a later run first (steps.unwritten_output).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from steps import aws, contract, layout
-from steps.batch_writer import RetryPolicy, write_keyed_records
-from steps.contract import UpdateFeatureStoreEvent, UpdateFeatureStoreResult
+from steps import aws, contract, layout, task_types
+from steps.batch_writer import RetryPolicy, WriteOutcome, write_keyed_records
+from steps.contract import UpdateFeatureStoreEvent, UpdateFeatureStoreResult, UpdateFeatureStoreSettings
+from steps.errors import FeatureStoreWriteFailed
 from steps.log import StepSummary
 from steps.manifests import read_manifest_lines
 from steps.records import RecordContext, parse_line, to_feature_values
+from steps.unlabelable import head_etag, parse_labeling_line
 from steps.update_progress import Progress
 
 RETRY_POLICY = RetryPolicy()  # up to 8 attempts per batch, 0.1 s .. 5 s full-jitter backoff
@@ -27,12 +34,17 @@ RETRY_POLICY = RetryPolicy()  # up to 8 attempts per batch, 0.1 s .. 5 s full-ji
 class _Counts:
     def __init__(self) -> None:
         self.lines_read = self.approved = self.rejected = self.unlabeled = self.skipped = 0
+        self.unlabelable = 0  # UNLABELABLE records in the labeling output (written now or by an earlier attempt)
+        self.capped = False  # ``limit`` records were handed out: the rest is left for later
 
 
 def _records(
-    s3: Any, manifest_uri: str, ctx: RecordContext, counts: _Counts, written: set[int]
+    s3: Any, manifest_uri: str, ctx: RecordContext, counts: _Counts, written: set[int], limit: int | None = None,
 ) -> Iterator[tuple[int, list[dict[str, str]]]]:
-    """(line number, feature values) of every labeled line not in ``written``; every line is parsed and counted."""
+    """(line number, feature values) of every labeled line not in ``written``; every line is parsed and counted.
+
+    With ``limit``, at most that many records are handed out; reaching it sets ``counts.capped``."""
+    handed = 0
     for number, raw in read_manifest_lines(s3, manifest_uri):
         counts.lines_read += 1
         record = parse_line(number, raw, ctx)
@@ -46,17 +58,131 @@ def _records(
         if number in written:
             counts.skipped += 1
             continue
+        if limit is not None and handed >= limit:
+            counts.capped = True
+            return
+        handed += 1
         yield number, to_feature_values(record)
 
 
-def _progress(event: UpdateFeatureStoreEvent, s3: Any) -> Progress | None:
-    """The run's progress marker, or None when the event does not say where the run lives."""
+def _unlabelable_records(
+    s3: Any, manifest_uri: str, label_attribute: str, labeling_job: str, counts: _Counts, written: set[int],
+    limit: int | None = None,
+) -> Iterator[tuple[int, list[dict[str, str]]]]:
+    """(line number, feature values) of the labeling output's UNLABELABLE records not in ``written``."""
+    etag_of = head_etag(s3)
+    handed = 0
+    for number, raw in read_manifest_lines(s3, manifest_uri):
+        record = parse_labeling_line(number, raw, label_attribute, labeling_job, etag_of)
+        if record is None:
+            continue
+        counts.unlabelable += 1
+        if number in written:
+            continue
+        if limit is not None and handed >= limit:
+            counts.capped = True
+            return
+        handed += 1
+        yield number, to_feature_values(record)
+
+
+def _progress(event: UpdateFeatureStoreEvent, s3: Any, key_of: Any = layout.update_progress_key,
+              manifest_uri: str | None = None) -> Progress | None:
+    """A progress marker of the run (``key_of``: which one), or None when the event does not say where the run lives."""
     settings = event["settings"]
     run, bucket, work_prefix = event.get("run_id"), settings.get("bucket"), settings.get("work_prefix")
     if not run or not bucket or work_prefix is None:
         return None
-    return Progress(s3, bucket, layout.update_progress_key(work_prefix, run), event["manifest_uri"],
+    return Progress(s3, bucket, key_of(work_prefix, run), manifest_uri or event["manifest_uri"],
                     settings.get("kms_key_arn"))
+
+
+def _write(featurestore: Any, settings: UpdateFeatureStoreSettings, records: Iterator[tuple[int, list[dict[str, str]]]],
+           progress: Progress | None, policy: RetryPolicy | None, total: WriteOutcome) -> None:
+    """Write ``records`` (recording each confirmed batch in ``progress``) and add the outcome to ``total``;
+    a FeatureStoreWriteFailed leaves with ``total`` as its ``outcome``."""
+    try:
+        outcome = write_keyed_records(featurestore, settings["feature_group_name"], records, settings["max_concurrency"],
+                                      policy or RETRY_POLICY, on_written=progress.record if progress else None)
+    except FeatureStoreWriteFailed as error:
+        failed = getattr(error, "outcome", None)
+        if failed is not None:
+            _add(total, failed)
+            error.outcome = total  # type: ignore[attr-defined]
+        raise
+    _add(total, outcome)
+
+
+def _add(total: WriteOutcome, outcome: WriteOutcome) -> None:
+    total.written += outcome.written
+    total.failed += outcome.failed
+    total.first_error = total.first_error or outcome.first_error
+    total.calls += outcome.calls
+    total.retried_entries += outcome.retried_entries
+    total.throttled_calls += outcome.throttled_calls
+    lowest = [n for n in (total.lowest_concurrency, outcome.lowest_concurrency) if n]
+    total.lowest_concurrency = min(lowest) if lowest else 0
+
+
+@dataclass
+class RunWrite:
+    """What writing one run's outputs did (steps.unwritten_output sums these over runs)."""
+
+    counts: _Counts
+    outcome: WriteOutcome
+    complete: bool  # both outputs fully written (markers say so)
+
+
+def write_run_outputs(
+    event: UpdateFeatureStoreEvent, s3: Any, featurestore: Any, summary: StepSummary,
+    policy: RetryPolicy | None = None, limit: int | None = None,
+) -> RunWrite:
+    """Write one run's verified records, then its UNLABELABLE records, skipping lines already written.
+
+    With ``limit`` at most that many records are written per output (steps.unwritten_output's cap);
+    each output's marker is marked complete once every line of it is written.
+    """
+    settings = event["settings"]
+    ctx = RecordContext(
+        label_attribute=settings["label_attribute"],
+        verification_attribute=settings["verification_attribute"],
+        approved_index=settings["approved_index"],
+        labeling_job=event["labeling_job_name"],
+        verification_job=event["verification_job_name"],
+        task_type=settings.get("task_type", task_types.BOUNDING_BOX),
+        min_confidence=settings.get("min_confidence", 0.0),
+    )
+    counts, total = _Counts(), WriteOutcome()
+    complete = True
+    progress = _progress(event, s3) if event.get("manifest_uri") else None
+    try:
+        if event.get("manifest_uri"):
+            written = progress.load() if progress else set()
+            _write(featurestore, settings, _records(s3, event["manifest_uri"], ctx, counts, written, limit), progress,
+                   policy, total)
+            if counts.capped:
+                complete = False
+            elif progress:
+                progress.finish()
+        labeling_uri = event.get("labeling_manifest_uri")
+        if labeling_uri:
+            counts.capped = False
+            marker = _progress(event, s3, layout.unlabelable_progress_key, labeling_uri)
+            done = marker.load() if marker else set()
+            before = total.written
+            _write(featurestore, settings, _unlabelable_records(s3, labeling_uri, settings["label_attribute"],
+                                                                event["labeling_job_name"], counts, done, limit),
+                   marker, policy, total)
+            summary.add(unlabelable_written=total.written - before)
+            if counts.capped:
+                complete = False
+            elif marker:
+                marker.finish()
+    finally:
+        summary.add(**vars(counts))
+        if progress:
+            summary.add(progress_saves=progress.saves, progress_save_error=progress.save_error)
+    return RunWrite(counts, total, complete)
 
 
 def update_feature_store(
@@ -66,29 +192,11 @@ def update_feature_store(
     summary: StepSummary,
     policy: RetryPolicy | None = None,
 ) -> UpdateFeatureStoreResult:
-    """Stream the manifest into feature records and write them all; return the counts."""
+    """Stream the manifest into feature records and write them all (then the UNLABELABLE ones); return the counts."""
     started = time.monotonic()
-    settings = event["settings"]
-    ctx = RecordContext(
-        label_attribute=settings["label_attribute"],
-        verification_attribute=settings["verification_attribute"],
-        approved_index=settings["approved_index"],
-        labeling_job=event["labeling_job_name"],
-        verification_job=event["verification_job_name"],
-    )
-    summary.add(manifest_uri=event["manifest_uri"], feature_group=settings["feature_group_name"])
-    counts = _Counts()
-    progress = _progress(event, s3)
-    written = progress.load() if progress else set()
-    try:
-        outcome = write_keyed_records(
-            featurestore, settings["feature_group_name"], _records(s3, event["manifest_uri"], ctx, counts, written),
-            settings["max_concurrency"], policy or RETRY_POLICY, on_written=progress.record if progress else None,
-        )
-    finally:
-        summary.add(**vars(counts))
-        if progress:
-            summary.add(progress_saves=progress.saves, progress_save_error=progress.save_error)
+    summary.add(manifest_uri=event["manifest_uri"], feature_group=event["settings"]["feature_group_name"])
+    run = write_run_outputs(event, s3, featurestore, summary, policy)
+    counts, outcome = run.counts, run.outcome
     result: UpdateFeatureStoreResult = {
         "lines_read": counts.lines_read,
         "approved": counts.approved,
@@ -96,6 +204,7 @@ def update_feature_store(
         "unlabeled": counts.unlabeled,
         "written": outcome.written,
         "skipped": counts.skipped,
+        "unlabelable": counts.unlabelable,
         "seconds": round(time.monotonic() - started, 3),
     }
     summary.add(written=outcome.written, calls=outcome.calls, retried_entries=outcome.retried_entries,

@@ -44,8 +44,21 @@ def parse(body: bytes, manifest_uri: str) -> set[int]:
     return from_ranges(document.get("written_lines") or [])
 
 
-def render(manifest_uri: str, lines: set[int]) -> bytes:
-    return json.dumps({"version": VERSION, "manifest_uri": manifest_uri, "written_lines": to_ranges(lines)}).encode()
+def is_complete(body: bytes, manifest_uri: str) -> bool:
+    """Whether the marker says every line of ``manifest_uri`` was written (``complete``, set by ``finish``)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return (isinstance(document, dict) and document.get("version") == VERSION
+            and document.get("manifest_uri") == manifest_uri and document.get("complete") is True)
+
+
+def render(manifest_uri: str, lines: set[int], complete: bool = False) -> bytes:
+    document: dict[str, Any] = {"version": VERSION, "manifest_uri": manifest_uri, "written_lines": to_ranges(lines)}
+    if complete:
+        document["complete"] = True  # every line of the manifest is written: nothing left for a later run
+    return json.dumps(document).encode()
 
 
 class Progress:
@@ -72,6 +85,17 @@ class Progress:
         except (ValueError, TypeError, AttributeError):
             self.done = set()  # unreadable: write every line again (safe), the marker is rewritten
         return set(self.done)
+
+    def finish(self) -> None:
+        """Mark the whole manifest written (steps.unwritten_output then skips the run); best effort."""
+        with self._lock:
+            body = render(self.manifest_uri, self.done, complete=True)
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=body, ContentType="application/json",
+                               **encryption_args(self.kms_key_arn))
+            self.saves += 1
+        except (ClientError, BotoCoreError) as error:
+            self.save_error = self.save_error or f"{type(error).__name__}: {error}"
 
     def record(self, lines: list[int]) -> None:
         """Add lines confirmed written and save; one thread saves at a time, others' lines join its next save."""

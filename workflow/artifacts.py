@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from steps.task_types import has_verification
 from workflow import job_requests
 from workflow.config import PipelineConfig
 from workflow.graph import render_definition
@@ -40,6 +41,7 @@ def render_assets(cfg: PipelineConfig) -> dict[str, Asset]:
         "labeling-categories.json": Asset(_json(job_requests.labeling_categories(cfg)).encode(), "application/json"),
         "verification-categories.json": Asset(_json(job_requests.verification_categories(cfg)).encode(),
                                               "application/json"),
+        "adjustment.liquid.html": Asset(job_requests.adjustment_template_text(cfg).encode(), "text/html"),
     }
     assert tuple(assets) == ASSET_NAMES, "render_assets and resources.ASSET_NAMES disagree"
     return assets
@@ -55,9 +57,12 @@ def render_files(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, str]:
         "job_requests/labeling.json": _json(
             job_requests.example_request(job_requests.labeling_request(cfg, arns), values)
         ),
-        "job_requests/verification.json": _json(
+        **({"job_requests/verification.json": _json(
             job_requests.example_request(job_requests.verification_request(cfg, arns), values)
-        ),
+        )} if has_verification(cfg.labels.task_type) else {}),
+        **({"job_requests/adjustment.json": _json(
+            job_requests.example_request(job_requests.adjustment_request(cfg, arns), values)
+        )} if cfg.verification.on_reject == "adjust" else {}),
         **{ASSETS_FOLDER + name: asset.body.decode() for name, asset in render_assets(cfg).items()},
     }
 

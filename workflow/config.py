@@ -33,9 +33,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from steps import task_types as step_task_types
 from steps.naming import prefix_problem
 from workflow import ground_truth as gt
 from workflow import polling as poll
+from workflow import task_types
 from workflow.config_schema import (
     ConfigError,
     describe_fields,
@@ -45,6 +47,7 @@ from workflow.config_schema import (
     shown,
 )
 from workflow.rules import arn, s3, tags
+from workflow.rules import ci as ci_rules
 from workflow.rules.schedule import (
     SCHEDULE_FORMS,
     is_off,
@@ -276,6 +279,13 @@ def _timezone(name: str) -> str:
     return name
 
 
+def _branch(branch: str) -> str:
+    wrong = ci_rules.branch_problem(branch)
+    if wrong:
+        raise problem(wrong, ci_rules.BRANCH_RULE)
+    return branch
+
+
 def _role_arn(value: str | None) -> str | None:
     if value is not None and not arn.is_role_arn(value):
         raise problem(f"{shown(value)} is not an IAM role ARN", f"use {arn.ROLE_ARN_FORM}, or null to create the role")
@@ -319,6 +329,10 @@ class StorageSection(_Section):
         AfterValidator(_extensions)]
     kms_key_arn: Annotated[str | None, Field(
         description="KMS key or alias ARN for everything the pipeline writes; null for SSE-S3."), AfterValidator(_kms_arn)] = None
+    listing: Annotated[Literal["auto", "inventory", "list"], Field(
+        description="Where the image list comes from: 'inventory' (the newest daily S3 Inventory report, queried "
+                    "in Athena), 'list' (ListObjectsV2 in the check Lambda, for small buckets), 'auto' (the "
+                    "inventory once a report exists, else listing).")] = "auto"
 
 
 class FeatureStoreSection(_Section):
@@ -329,12 +343,50 @@ class FeatureStoreSection(_Section):
     online_store: Annotated[bool, Field(description="Also keep an online store.")]
     athena_workgroup: Annotated[str, Field(description="Athena workgroup that reads the offline store."),
                                 AfterValidator(_workgroup)]
+    # H12b: the offline store's table format (fixed when the group is created) and its compaction.
+    table_format: Annotated[Literal["Iceberg", "Glue"], Field(
+        title="table format",
+        description="Offline store table format of a new feature group: {choices}; fixed at creation "
+                    "(an existing group keeps its own).")] = "Iceberg"
+    compaction_schedule: Annotated[str | None, BeforeValidator(_off_is_null), Field(
+        description="When Athena compacts an Iceberg offline store (OPTIMIZE ... REWRITE DATA USING BIN_PACK), "
+                    "a Scheduler cron(...) or rate(...) in schedule.timezone; 'off' for never."),
+        AfterValidator(_expression)] = "cron(0 3 * * ? *)"
+    vacuum_schedule: Annotated[str | None, BeforeValidator(_off_is_null), Field(
+        description="When Athena runs VACUUM (expire snapshots, remove orphan files) on an Iceberg offline store; "
+                    "'off' for never; must differ from compaction_schedule."),
+        AfterValidator(_expression)] = "cron(0 5 * * ? *)"
+
+    @model_validator(mode="after")
+    def _maintenance_apart(self) -> FeatureStoreSection:
+        if self.compaction_schedule and self.compaction_schedule == self.vacuum_schedule:
+            raise problem(f"{self.vacuum_schedule!r} equals compaction_schedule",
+                          "run VACUUM at another time: two commits at once to one Iceberg table conflict",
+                          "vacuum_schedule")
+        return self
 
 
 class LabelsSection(_Section):
+    task_type: Annotated[Literal["bounding_box", "semantic_segmentation", "image_classification",
+                                 "multilabel_image_classification"], Field(
+        title="task type",
+        description="What workers label: bounding_box (boxes), semantic_segmentation (a mask PNG per image), "
+                    "image_classification (one class per image) or multilabel_image_classification (any number "
+                    "of classes per image). Classification has no verification job: the verification section is "
+                    "ignored (a note at deploy) and labels.min_confidence decides APPROVED or REJECTED.")] = "bounding_box"
     categories: Annotated[StrList, Field(
         min_length=1, max_length=gt.BOUNDING_BOX_MAX_CATEGORIES, title="category",
-        description="Object classes workers draw boxes for ({range}, unique)."), AfterValidator(_names)]
+        description="Classes workers mark ({range}, unique; classification: at most "
+                    f"{gt.CLASSIFIER_MAX_CATEGORIES} with labels.none_category)."), AfterValidator(_names)]
+    none_category: Annotated[str, Field(
+        min_length=1, max_length=LABEL_CATEGORY_MAX_LENGTH,
+        description="Classification only: the answer for an image showing none of the categories (single label: "
+                    "one more class after the categories; multi-label: the 'none of these' option).")] = "no defect"
+    min_confidence: Annotated[float, Field(
+        ge=0.0, le=1.0,
+        description="Classification only: the lowest consolidated confidence that counts as APPROVED ({range}); "
+                    "below it the image is REJECTED and labeled again next run. Ground Truth reports 0.0 when one "
+                    "worker labels an image, so a minimum above 0 needs labeling.workers_per_object of 2 or more.")] = 0.0
 
 
 class JobSection(_Section):
@@ -342,7 +394,9 @@ class JobSection(_Section):
 
     label_attribute: Annotated[str, Field(
         description="Key of this job's answer in the output manifest; letters, digits, hyphens; "
-                    "must not end with -metadata."), AfterValidator(_label_attribute)]
+                    "must not end with -metadata. Ground Truth requires '-ref' at the end of a semantic "
+                    "segmentation labeling job's key (appended when missing) and refuses it elsewhere."),
+        AfterValidator(_label_attribute)]
     title: Annotated[str, Field(
         min_length=1, max_length=gt.TASK_TITLE_MAX,
         description="Task title shown to workers ({range} characters)."), AfterValidator(_display_text)]
@@ -354,7 +408,8 @@ class JobSection(_Section):
         description=f"{{range}} keywords (letters, digits, single spaces; at most {gt.TASK_KEYWORD_MAX_LENGTH} "
                     "characters each)."), AfterValidator(_keywords)]
     instructions_template: Annotated[Path, BeforeValidator(_template_file), Field(
-        description="Worker UI template (Liquid/HTML), relative to the config file's folder; must exist.")]
+        description="Worker UI template (Liquid/HTML), relative to the config file's folder; must exist; null: the "
+                    "shipped template for labels.task_type (workflow/assets/).")]
     workers_per_object: Annotated[int, Field(
         ge=gt.WORKERS_PER_OBJECT_MIN, le=gt.WORKERS_PER_OBJECT_MAX,
         description="Workers who label each image ({range}).")]
@@ -380,8 +435,16 @@ class LabelingSection(JobSection):
 class VerificationSection(JobSection):
     choices: Annotated[StrList, Field(
         min_length=2, max_length=gt.BOUNDING_BOX_MAX_CATEGORIES, title="choice",
-        description="Verdicts workers choose from (at least {min}, unique); the first means 'label correct'."),
+        description="Verdicts workers choose from (at least {min}, unique); the first means 'label correct'. "
+                    "The verification section applies to bounding_box and semantic_segmentation; classification "
+                    "has no verification job and ignores it (labels.min_confidence decides instead)."),
         AfterValidator(_names)]
+    on_reject: Annotated[Literal["relabel", "adjust"], Field(
+        title="on_reject",
+        description="What the next run does with an image whose newest verdict is REJECTED: 'relabel' (a new "
+                    "labeling job draws it again) or 'adjust' (a built-in adjustment job shows workers the rejected "
+                    "boxes to correct, in parallel with the labeling job for new images, with the labeling "
+                    "section's settings; bounding_box only).")] = "relabel"
 
 
 class WorkforceSection(_Section):
@@ -471,6 +534,53 @@ class ObservabilitySection(_Section):
         description="X-Ray tracing of the state machine and its three Lambda functions.")] = True
 
 
+def _artifact_location(value: str | None) -> str | None:
+    if value is None:
+        return None
+    bucket, _, prefix = value.removeprefix("s3://").partition("/")
+    wrong = None if value.startswith("s3://") else "does not start with s3://"
+    wrong = wrong or s3.bucket_problem(bucket)
+    if wrong is None and prefix:
+        found = s3.prefix_problem(prefix if prefix.endswith("/") else prefix + "/")
+        wrong = found[0] if found else None
+    if wrong:
+        raise problem(f"{shown(value)} {wrong}", "use s3://<bucket>/<prefix>/ (or null: <work_prefix>builds/ in storage.bucket)")
+    return value if value.endswith("/") else value + "/"
+
+
+class CiSection(_Section):
+    """CodeBuild on commit (publish.codebuild): off unless enabled."""
+
+    enabled: Annotated[bool, Field(
+        description="Create a CodeBuild project that runs buildspec.yml (tests, dry run, deploy) on every push "
+                    "to ci.branch.")] = False
+    source: Annotated[Literal["github", "codecommit", "bitbucket"], Field(
+        title="source", description="Where the repository is: {choices}.")] = "github"
+    repository_url: Annotated[str | None, Field(
+        description="The repository's HTTPS clone URL (https://github.com/<owner>/<repo>.git, "
+                    "https://git-codecommit.<region>.amazonaws.com/v1/repos/<repo>, "
+                    "https://bitbucket.org/<workspace>/<repo>.git); required when enabled.")] = None
+    branch: Annotated[str, Field(
+        min_length=1, max_length=255, description="The branch whose pushes start a build."), AfterValidator(_branch)] = "main"
+    compute_type: Annotated[Literal[ci_rules.COMPUTE_TYPES], Field(  # type: ignore[valid-type]
+        title="compute type", description="CodeBuild compute type: {choices}.")] = "BUILD_GENERAL1_SMALL"
+    artifact_location: Annotated[str | None, Field(
+        description="Where each build's rendered dry run (build/) is kept: s3://<bucket>/<prefix>/; null: "
+                    "<work_prefix>builds/ in storage.bucket."), AfterValidator(_artifact_location)] = None
+
+    @model_validator(mode="after")
+    def _repository_fits_the_source(self) -> CiSection:
+        if self.repository_url is None:
+            if self.enabled:
+                raise problem("is missing; ci.enabled needs the repository", f"use {ci_rules.URL_FORMS[self.source]}",
+                              "repository_url")
+            return self
+        wrong = ci_rules.repository_problem(self.source, self.repository_url)
+        if wrong:
+            raise problem(wrong, f"use {ci_rules.URL_FORMS[self.source]} (ci.source is {self.source})", "repository_url")
+        return self
+
+
 class IamSection(_Section):
     state_machine_role_arn: Annotated[RoleArn, Field(description="Existing role for the state machine (null: create).")] = None
     lambda_role_arn: Annotated[RoleArn, Field(
@@ -495,6 +605,7 @@ class PipelineConfig(_Section):
     schedule: ScheduleSection
     observability: ObservabilitySection
     iam: IamSection
+    ci: CiSection = CiSection()
     source: Path = Field(exclude=True)
 
     @model_validator(mode="before")
@@ -504,6 +615,33 @@ class PipelineConfig(_Section):
             if "source" in data:
                 raise problem("is not a known key", f"allowed here: {', '.join(SECTIONS)}", "source")
             return {**data, "source": info.context["source"]}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_type_defaults(cls, data: Any) -> Any:
+        """What labels.task_type implies before the sections are read: a null instructions_template is
+        the shipped template for the task type, and a semantic segmentation label attribute gets
+        Ground Truth's required '-ref' suffix (so switching task_type alone works)."""
+        if not isinstance(data, dict):
+            return data
+        labels = data.get("labels")
+        task_type = labels.get("task_type", "bounding_box") if isinstance(labels, dict) else "bounding_box"
+        if task_type not in task_types.SPECS:
+            return data  # the field reports it
+        spec = task_types.SPECS[task_type]
+        data = dict(data)
+        for kind in ("labeling", "verification"):
+            section = data.get(kind)
+            if isinstance(section, dict) and "instructions_template" in section and section["instructions_template"] is None:
+                template = spec.template(kind) if kind == "labeling" or spec.verification else \
+                    task_types.SPECS["bounding_box"].template(kind)  # ignored: no verification job
+                data[kind] = {**section, "instructions_template": str(template)}
+        section = data.get("labeling")
+        if task_type == "semantic_segmentation" and isinstance(section, dict):
+            attribute = section.get("label_attribute")
+            if isinstance(attribute, str) and attribute and not attribute.endswith(task_types.REF_SUFFIX):
+                data["labeling"] = {**section, "label_attribute": attribute + task_types.REF_SUFFIX}
         return data
 
     @field_validator("storage")
@@ -534,12 +672,25 @@ class PipelineConfig(_Section):
                           "workteam_arn")
         return workforce
 
+    @field_validator("ci")
+    @classmethod
+    def _repository_in_the_region(cls, ci: CiSection, info: ValidationInfo) -> CiSection:
+        region = info.data["pipeline"].region if "pipeline" in info.data else None
+        repo_region = ci_rules.codecommit_region(ci.repository_url or "") if ci.source == "codecommit" else None
+        if region and repo_region and repo_region != region:
+            raise problem(f"the repository is in {repo_region!r}, not in pipeline.region {region!r}",
+                          "use a repository in the pipeline's region (CodeBuild and the push rule live there)",
+                          "repository_url")
+        return ci
+
     @model_validator(mode="after")
     def _jobs_fit_the_workforce(self) -> PipelineConfig:
         if self.verification.label_attribute == self.labeling.label_attribute:
             raise problem(f"{self.verification.label_attribute!r} equals labeling.label_attribute",
                           "use a different name: Ground Truth requires a verification job to write a new attribute",
                           "verification", "label_attribute")
+        _adjustment_fits(self)
+        _task_type_fits(self)
         if self.workforce.type == "public":
             low, _ = range_of(JobSection.model_fields["task_availability_lifetime_seconds"])
             for section in ("labeling", "verification"):
@@ -549,6 +700,95 @@ class PipelineConfig(_Section):
                                   f"use {low} to {gt.TASK_AVAILABILITY_MAX_PUBLIC} (12 h: the public workforce's maximum)",
                                   section, "task_availability_lifetime_seconds")
         return self
+
+
+def _task_type_fits(cfg: PipelineConfig) -> None:
+    """The rules labels.task_type adds: -ref attributes, category counts, confidence, the template's element."""
+    task_type, labels = cfg.labels.task_type, cfg.labels
+    spec = task_types.spec(task_type)
+    if task_type != "semantic_segmentation" and cfg.labeling.label_attribute.endswith(task_types.REF_SUFFIX):
+        raise problem(f"{cfg.labeling.label_attribute!r} ends with '-ref', which Ground Truth reserves for "
+                      "semantic segmentation", f"use a name without '-ref' for labels.task_type {task_type}",
+                      "labeling", "label_attribute")
+    if spec.verification and cfg.verification.label_attribute.endswith(task_types.REF_SUFFIX):
+        raise problem(f"{cfg.verification.label_attribute!r} ends with '-ref', which a verification job must not",
+                      "use a name without '-ref'", "verification", "label_attribute")
+    if task_type in step_task_types.CLASSIFICATION_TYPES:
+        if labels.none_category in labels.categories:
+            raise problem(f"{labels.none_category!r} is also one of labels.categories",
+                          "use an answer that is not a category, e.g. 'no defect'", "labels", "none_category")
+        answers = len(labels.categories) + (task_type == "image_classification")
+        if answers > gt.CLASSIFIER_MAX_CATEGORIES:
+            raise problem(f"has {len(labels.categories)} classes, {answers} answers with labels.none_category",
+                          f"use at most {gt.CLASSIFIER_MAX_CATEGORIES} answers (crowd-image-classifier's limit) for "
+                          f"labels.task_type {task_type}", "labels", "categories")
+        if labels.min_confidence > 0 and cfg.labeling.workers_per_object == 1:
+            raise problem(f"is {labels.min_confidence} but labeling.workers_per_object is 1, and Ground Truth reports "
+                          "confidence 0.0 for one worker, so every image would be REJECTED",
+                          "use 0.0, or labeling.workers_per_object 2 or more", "labels", "min_confidence")
+    _template_fits(cfg, "labeling", spec.element, spec.element_name)
+    if spec.verification:
+        _template_fits(cfg, "verification", "crowd-image-classifier", None)
+
+
+def _template_fits(cfg: PipelineConfig, kind: str, element: str, name: str | None) -> None:
+    """The template has the crowd element (with the name) the task type's built-in consolidation reads."""
+    path = getattr(cfg, kind).instructions_template
+    text = path.read_text(encoding="utf-8", errors="replace")
+    tags = re.findall(rf"<{re.escape(element)}(?=[\s>/])[^>]*>", text)
+    named = [tag for tag in tags if name is None or re.search(rf"\bname\s*=\s*[\"']{re.escape(name)}[\"']", tag)]
+    if not named:
+        wanted = f'<{element} name="{name}">' if name else f"<{element}>"
+        raise problem(f"{path.name} has no {wanted}, which labels.task_type {cfg.labels.task_type} needs (its "
+                      "built-in consolidation reads the answer there)",
+                      f"use null for the shipped template ({task_types.spec(cfg.labels.task_type).template(kind).name}) "
+                      "or keep that element and name", kind, "instructions_template")
+
+
+# Task types (labels.task_type) with a built-in adjustment job (sms-data-verify-start-api).
+# Ground Truth also adjusts semantic segmentation (AdjustmentSemanticSegmentation); the pipeline does not yet:
+# it would need the rejected mask as the adjustment job's input.
+ADJUSTABLE_TASK_TYPES = ("bounding_box",)
+ADJUSTMENT_ATTRIBUTE_SUFFIX = "-adjusted"
+
+
+def adjustment_attribute(label_attribute: str) -> str:
+    """The adjustment job's LabelAttributeName: Ground Truth requires one other than the adjusted label's."""
+    return label_attribute + ADJUSTMENT_ATTRIBUTE_SUFFIX
+
+
+def _adjustment_fits(cfg: PipelineConfig) -> None:
+    """verification.on_reject: adjust needs a task type with an adjustment job and room for its attribute."""
+    if cfg.verification.on_reject != "adjust":
+        return
+    task_type = getattr(cfg.labels, "task_type", "bounding_box")
+    if task_type not in ADJUSTABLE_TASK_TYPES:
+        why = ("Ground Truth has no adjustment job for it" if task_type not in ("semantic_segmentation",)
+               else "the pipeline does not adjust masks yet")
+        raise problem(f"'adjust' does not apply to labels.task_type {task_type!r}: {why}",
+                      f"use 'relabel', or labels.task_type {' or '.join(ADJUSTABLE_TASK_TYPES)}",
+                      "verification", "on_reject")
+    attribute = adjustment_attribute(cfg.labeling.label_attribute)
+    if len(attribute) > gt.LABEL_ATTRIBUTE_MAX:
+        raise problem(f"is {len(cfg.labeling.label_attribute)} characters, too long for the adjustment job's "
+                      f"attribute {attribute[:20]}...{ADJUSTMENT_ATTRIBUTE_SUFFIX}",
+                      f"use at most {gt.LABEL_ATTRIBUTE_MAX - len(ADJUSTMENT_ATTRIBUTE_SUFFIX)} characters with "
+                      "verification.on_reject: adjust", "labeling", "label_attribute")
+    # Three jobs are polled (labeling and adjustment side by side, then verification): they must fit the
+    # history budget that two jobs must fit with on_reject relabel (PollingSection._fits_the_history).
+    budget = math.floor(HISTORY_BUDGET_SHARE * poll.EXECUTION_HISTORY_LIMIT)
+    events = (HISTORY_BUDGET_JOBS + 1) * poll.events_for(gt.JOB_MAX_DURATION_SECONDS, cfg.polling)
+    if events > budget:
+        minimum = poll.min_max_interval(cfg.polling, gt.JOB_MAX_DURATION_SECONDS, HISTORY_BUDGET_JOBS + 1, budget)
+        fix = (f"raise polling.max_interval_seconds to at least {minimum}"
+               if minimum is not None and minimum <= POLL_MAX_INTERVAL_MAX else "poll less often")
+        raise problem(f"'adjust' polls three 30-day Ground Truth jobs: {events} history events with this polling, "
+                      f"over {budget} ({HISTORY_BUDGET_SHARE:.0%} of the {poll.EXECUTION_HISTORY_LIMIT} limit)",
+                      f"{fix}, or use 'relabel'", "verification", "on_reject")
+    if attribute == cfg.verification.label_attribute:
+        raise problem(f"{attribute!r} is the adjustment job's attribute (labeling.label_attribute + "
+                      f"'{ADJUSTMENT_ATTRIBUTE_SUFFIX}')", "use another name with verification.on_reject: adjust",
+                      "verification", "label_attribute")
 
 
 SECTIONS: tuple[str, ...] = tuple(name for name, field in PipelineConfig.model_fields.items() if not field.exclude)

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from workflow.mermaid import edges
+from workflow.mermaid import all_states, edges
 
 START_NODE = "__start__"  # the start marker's node id; every other node is a state
 INSTALL_HINT = "install Graphviz (apt-get install graphviz, brew install graphviz, or https://graphviz.org/download/)"
@@ -32,7 +32,7 @@ def _quote(text: str) -> str:
 
 def to_dot(definition: dict[str, Any]) -> str:
     """DOT source: one node per state (shape by type), Next/Choice edges solid, Catch edges dashed red."""
-    states: dict[str, Any] = definition["States"]
+    states: dict[str, Any] = all_states(definition)  # Parallel branches' states too
     lines = [
         "digraph state_machine {",
         '    graph [rankdir=TB, fontname="Helvetica", nodesep=0.3, ranksep=0.4];',

@@ -17,7 +17,9 @@ next wait), ``$.job`` (status and counters of the job being polled),
 ``$.labeling_create_retry`` / ``$.verification_create_retry`` (retries of a
 create that failed transiently), ``$.job_failure``, ``$.update``
 (UpdateFeatureStore result), ``$.error``, ``$.stop_error`` (a StopLabelingJob that
-failed on the way to a Fail state).
+failed on the way to a Fail state). With ``verification.on_reject: adjust`` the labeling and the
+adjustment job run side by side in a Parallel state (``_labeling_and_adjustment``): ``$.adjustment_output``
+(its output manifest URI, null when skipped) joins ``$.labeling_output`` (null as well when skipped).
 
 A job is stopped before the execution fails wherever it may still be running (workers keep
 labeling, paid, and the next run sends the same images again): after its polling describe
@@ -30,16 +32,17 @@ act; an EventBridge rule stops their jobs (steps/stop_execution_jobs.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from steps import contract
+from steps import contract, task_types
 from workflow import job_requests
-from workflow.config import PipelineConfig
+from workflow.config import PipelineConfig, adjustment_attribute
+from workflow.inventory import inventory_names
 from workflow.polling import wait_schedule
 from workflow.resources import ResourceArns, athena_output_uri
 from workflow.sdk import Catch, Choice, ChoiceRule, Graph, Pass, Retry, State, Succeed, Wait
-from workflow.sdk_ext import Fail, LambdaStep, Task, Workflow
+from workflow.sdk_ext import Fail, LambdaStep, Parallel, Task, Workflow
 
 CREATE_LABELING_JOB_RESOURCE = "arn:aws:states:::sagemaker:createLabelingJob"
 DESCRIBE_LABELING_JOB_RESOURCE = "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob"
@@ -113,7 +116,18 @@ CHECK_RESULT_FIELDS = (
     "labeling_output_uri",
     "verification_output_uri",
 )
-UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "skipped", "seconds")
+# on_reject adjust: the check result's adjustment fields (steps.adjustment.result_fields).
+ADJUSTMENT_RESULT_FIELDS = ("adjustment_selected", "adjustment_manifest_uri", "adjustment_job_name")
+
+
+def check_result_fields(cfg: PipelineConfig) -> tuple[str, ...]:
+    """The CheckMissingLabels result fields the state keeps under ``$.check`` (the adjustment ones in every
+    mode: with on_reject relabel they say that nothing went to adjustment)."""
+    return (*CHECK_RESULT_FIELDS, *ADJUSTMENT_RESULT_FIELDS)
+
+
+UPDATE_RESULT_FIELDS = ("lines_read", "approved", "rejected", "unlabeled", "written", "skipped", "unlabelable",
+                        "seconds")
 FILTER_RESULT_FIELDS = ("lines_read", "kept", "left_out", "manifest_uri")
 
 EXECUTION_CONTEXT = {
@@ -190,6 +204,11 @@ def _stop_job(name_path: str, step_name: str, fail: Fail) -> Task:
     return stop
 
 
+def _adjust(cfg: PipelineConfig) -> bool:
+    """verification.on_reject: adjust: REJECTED images go to an adjustment job beside the labeling job."""
+    return cfg.verification.on_reject == "adjust"
+
+
 def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
     """``settings`` of the CheckMissingLabels event (steps/contract.py)."""
     settings: contract.CheckMissingLabelsSettings = {
@@ -204,7 +223,10 @@ def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "job_name_prefix": cfg.pipeline.job_name_prefix,
         "kms_key_arn": cfg.storage.kms_key_arn,
     }
-    return dict(settings)
+    # steps.adjustment: with on_reject adjust, rejected images go to the adjustment job with their previous label
+    settings["on_reject"] = cfg.verification.on_reject
+    settings["label_attribute"] = cfg.labeling.label_attribute
+    return {**settings, **inventory_settings(cfg)}  # storage.listing and the inventory's names (steps.inventory)
 
 
 def filter_settings(cfg: PipelineConfig) -> dict[str, Any]:
@@ -215,6 +237,7 @@ def filter_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "label_attribute": cfg.labeling.label_attribute,
         "kms_key_arn": cfg.storage.kms_key_arn,
     }
+    settings["adjustment_attribute"] = adjustment_attribute(cfg.labeling.label_attribute)  # used with on_reject adjust
     return dict(settings)
 
 
@@ -225,6 +248,8 @@ def update_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "label_attribute": cfg.labeling.label_attribute,
         "verification_attribute": cfg.verification.label_attribute,
         "approved_index": APPROVED_INDEX,
+        "task_type": cfg.labels.task_type,
+        "min_confidence": cfg.labels.min_confidence,
         "max_concurrency": LAMBDA_MAX_CONCURRENCY,
         "bucket": cfg.storage.bucket,
         "work_prefix": cfg.storage.work_prefix,
@@ -244,6 +269,9 @@ class _JobStage:
     name_path: str
     output_result_path: str
     empty_message: str  # Format template with {} for job name, unlabeled and failed counts
+    # False beside another job (on_reject adjust): a job that labeled nothing hands on its output (every
+    # line unlabeled) instead of failing the run, so that the other job's labels still reach verification.
+    fail_when_empty: bool = True
 
 
 def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State:
@@ -329,10 +357,11 @@ def _job_stage(stage: _JobStage, schedule: list[int], next_step: State) -> State
                              result_path="$.error"))
     describe.next(status)
     is_completed = ChoiceRule.StringEquals("$.job.Status", "Completed")
-    status.add_choice(
-        ChoiceRule.And([is_completed, ChoiceRule.NumericEquals("$.job.LabelCounters.TotalLabeled", 0)]),
-        nothing_labeled,
-    )
+    if stage.fail_when_empty:
+        status.add_choice(
+            ChoiceRule.And([is_completed, ChoiceRule.NumericEquals("$.job.LabelCounters.TotalLabeled", 0)]),
+            nothing_labeled,
+        )
     status.add_choice(is_completed, get_output)
     status.add_choice(ChoiceRule.StringEquals("$.job.Status", "Failed"), get_reason)
     status.add_choice(ChoiceRule.StringEquals("$.job.Status", "Stopped"), job_stopped)
@@ -377,11 +406,12 @@ def _create_retries(stage: _JobStage, start: State, retry_create: Choice, start_
     wait.next(start)
 
 
-SUMMARY_UPDATE_FIELDS = ("approved", "rejected", "unlabeled", "written")
+SUMMARY_UPDATE_FIELDS = ("approved", "rejected", "unlabeled", "written", "unlabelable")
 
 
-def _summary(state_id: str = "Summarize", *, labeled: bool = True) -> Pass:
-    """The execution's output: the same keys whether or not anything was labeled."""
+def _summary(state_id: str = "Summarize", *, labeled: bool = True, verified: bool = True) -> Pass:
+    """The execution's output: the same keys whether or not anything was labeled (or verified:
+    classification has no verification job, so nothing is left out and no verification job is named)."""
     check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
     if labeled:
         update: dict[str, Any] = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
@@ -390,6 +420,9 @@ def _summary(state_id: str = "Summarize", *, labeled: bool = True) -> Pass:
             "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
             "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
         }
+        if not verified:
+            del update["left_out.$"], jobs["verification_job_name.$"]
+            update["left_out"], jobs["verification_job_name"] = 0, None
     else:
         update = dict.fromkeys((*SUMMARY_UPDATE_FIELDS, "left_out"), 0)
         jobs = {"labeling_job_name": None, "verification_job_name": None}
@@ -410,6 +443,9 @@ def _filter_step(cfg: PipelineConfig, arns: ResourceArns, verification: State) -
                 "run_id.$": "$.check.run_id",
                 "manifest_uri.$": job_requests.LABELED_MANIFEST_PATH,
                 "settings": filter_settings(cfg),
+                # on_reject adjust: the adjustment job's output manifest (null when it was skipped); else no job.
+                **({"adjustment_manifest_uri.$": job_requests.ADJUSTED_MANIFEST_PATH} if _adjust(cfg)
+                   else {"adjustment_manifest_uri": None}),
             },
         },
         result_selector={f"{name}.$": f"$.Payload.{name}" for name in FILTER_RESULT_FIELDS},
@@ -432,6 +468,131 @@ def _filter_step(cfg: PipelineConfig, arns: ResourceArns, verification: State) -
     return step
 
 
+WRITE_UNWRITTEN_RESULT_FIELDS = ("runs_examined", "runs_written", "written", "unlabelable", "left", "not_written")
+NAME_WRITE_UNWRITTEN = "Write unwritten earlier output"
+UNWRITTEN_MAX_RUNS = 50  # failed, aborted or timed-out executions examined per run
+# Records written per run: 100,000 take under a minute at the benchmarked ~2,000 records/s and about
+# 200 s at a group throttled to 500/s, well inside Lambda's 15 minutes; the rest waits for the next run.
+UNWRITTEN_MAX_RECORDS = 100_000
+
+
+def write_unwritten_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """``settings`` of the update function's write-unwritten event (steps/contract.py WriteUnwrittenSettings)."""
+    return {**update_settings(cfg), "job_name_prefix": cfg.pipeline.job_name_prefix,
+            "max_runs": UNWRITTEN_MAX_RUNS, "max_records": UNWRITTEN_MAX_RECORDS}
+
+
+def _write_unwritten_start(cfg: PipelineConfig, arns: ResourceArns, check: State) -> State:
+    """The first states: write what earlier runs verified but never wrote, then ``check``.
+
+    The write-unwritten function (the update's code and role, steps.unwritten_output) writes the outputs of failed,
+    aborted and timed-out executions that never reached the feature group. Records reach the
+    offline store (what the check reads) only some minutes after the write ("within 15 minutes",
+    feature-store-offline), so when it wrote any, the run waits as long as steps.in_flight waits
+    for a succeeded run's records before it selects: else it would pay to label them again. The
+    state then becomes the execution input again for the check. A failure here fails the run
+    before any job: the writes it could not do would fail the update step too.
+    """
+    from steps import in_flight
+
+    step = LambdaStep(
+        NAME_WRITE_UNWRITTEN,
+        parameters={
+            "FunctionName": arns.unwritten_lambda or arns.update_lambda,
+            "Payload": {"action": contract.WRITE_UNWRITTEN_ACTION, "execution": EXECUTION_CONTEXT,
+                        "settings": write_unwritten_settings(cfg)},
+        },
+        result_selector={f"{name}.$": f"$.Payload.{name}" for name in WRITE_UNWRITTEN_RESULT_FIELDS},
+        result_path="$.unwritten",
+    )
+    step.add_retry(_lambda_retry())
+    step.add_retry(Retry(error_equals=UPDATE_RETRYABLE_ERRORS, interval_seconds=30, max_attempts=2, backoff_rate=2.0))
+    _catch_all(step, NAME_WRITE_UNWRITTEN)
+    wrote = Choice("Wrote earlier output?")
+    wait = Wait("Wait for the offline store", seconds=in_flight.OFFLINE_STORE_LAG_SECONDS)
+    restore = Pass("Restore execution input", parameters={"input.$": "$$.Execution.Input"}, output_path="$.input")
+    step.next(wrote)
+    wrote.add_choice(ChoiceRule.NumericGreaterThan("$.unwritten.written", 0), wait)
+    wrote.default_choice(restore)
+    wait.next(restore)
+    restore.next(check)
+    return step
+
+
+ATHENA_QUERY_SYNC_RESOURCE = "arn:aws:states:::athena:startQueryExecution.sync"
+# Athena's throttling and service errors as the optimized integration names them (sandbox.patches.stepfunctions_athena);
+# a query that fails is States.TaskFailed and is not retried: the same SQL would fail again.
+ATHENA_TRANSIENT_ERRORS = ["Athena.TooManyRequestsException", "Athena.InternalServerException",
+                           "Athena.AmazonAthenaException"]
+NAME_QUERY = "Check missing labels: query the inventory"
+NAME_SELECT = "Check missing labels: select"
+
+
+def inventory_settings(cfg: PipelineConfig) -> dict[str, Any]:
+    """The check settings' listing keys (steps/contract.py): where the inventory reports and table are."""
+    names = inventory_names(cfg)
+    return {"listing": cfg.storage.listing, "inventory_config_id": names.config_id,
+            "inventory_database": names.database, "inventory_table": names.table}
+
+
+def _inventory_check(cfg: PipelineConfig, arns: ResourceArns, anything: State, read_input_error: State,
+                     read_group_error: State) -> State:
+    """storage.listing auto/inventory: prepare (Lambda) -> the one query (Athena, .sync) -> select (Lambda).
+
+    The same check function runs both phases (steps/check_missing_labels.py); the first state keeps the
+    list mode's name and ``$.check``. Before the first inventory report exists, ``auto``'s prepare phase
+    does the whole list-mode check (``$.check`` set, ``$.prepare`` null) and the Choice skips the query;
+    a Lambda decides, not a Choice on a listing by Step Functions, because finding the newest report
+    and the images other runs hold takes several S3 and Step Functions calls. Returns the first state.
+    """
+    settings = check_settings(cfg)
+    prepare = LambdaStep(
+        NAME_CHECK,
+        parameters={"FunctionName": arns.check_lambda,
+                    "Payload": {"execution": EXECUTION_CONTEXT, "input.$": "$", "phase": "prepare",
+                                "settings": settings}},
+        result_selector={"check.$": "$.Payload.check", "prepare.$": "$.Payload.prepare"},
+        result_path="$",
+    )
+    prepare.add_retry(_lambda_retry())
+    prepare.add_catch(Catch(error_equals=[contract.INVALID_INPUT_ERROR], next_step=read_input_error,
+                            result_path="$.error"))
+    prepare.add_catch(Catch(error_equals=[contract.FEATURE_GROUP_MISSING_ERROR], next_step=read_group_error,
+                            result_path="$.error"))
+    _catch_all(prepare, NAME_CHECK)
+    source = Choice("Image list from the inventory?")
+    kms = cfg.storage.kms_key_arn
+    encryption = {"EncryptionOption": "SSE_KMS", "KmsKey": kms} if kms else {"EncryptionOption": "SSE_S3"}
+    query = Task(
+        NAME_QUERY,
+        resource=ATHENA_QUERY_SYNC_RESOURCE,
+        parameters={"QueryString.$": "$.prepare.query", "WorkGroup": cfg.feature_store.athena_workgroup,
+                    "ResultConfiguration": {"OutputLocation": athena_output_uri(cfg),
+                                            "EncryptionConfiguration": encryption}},
+        result_selector={"result_uri.$": "$.QueryExecution.ResultConfiguration.OutputLocation"},
+        result_path="$.query",
+    )
+    query.add_retry(Retry(error_equals=ATHENA_TRANSIENT_ERRORS, interval_seconds=5, max_attempts=4, backoff_rate=2.0))
+    _catch_all(query, NAME_QUERY)
+    select = LambdaStep(
+        NAME_SELECT,
+        parameters={"FunctionName": arns.check_lambda,
+                    "Payload": {"execution": EXECUTION_CONTEXT, "phase": "select", "prepared.$": "$.prepare",
+                                "result_uri.$": "$.query.result_uri", "settings": settings}},
+        result_selector={"check": {f"{name}.$": f"$.Payload.{name}" for name in check_result_fields(cfg)}},
+        result_path="$",
+    )
+    select.add_retry(_lambda_retry())
+    _catch_all(select, NAME_SELECT)
+    prepare.next(source)
+    source.add_choice(ChoiceRule.IsPresent("$.prepare", False), anything)
+    source.add_choice(ChoiceRule.IsNull("$.prepare", True), anything)  # listed: $.check is the result
+    source.default_choice(query)
+    query.next(select)
+    select.next(anything)
+    return prepare
+
+
 def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
     """The state machine graph for ``cfg``, using the resources in ``arns``."""
     schedule = wait_schedule(cfg.polling)
@@ -443,7 +604,7 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
             "Payload": {"execution": EXECUTION_CONTEXT, "input.$": "$", "settings": check_settings(cfg)},
         },
         # Replace the state with the small result: the execution input is not carried on.
-        result_selector={"check": {f"{name}.$": f"$.Payload.{name}" for name in CHECK_RESULT_FIELDS}},
+        result_selector={"check": {f"{name}.$": f"$.Payload.{name}" for name in check_result_fields(cfg)}},
         result_path="$",
     )
     check.add_retry(_lambda_retry())
@@ -479,19 +640,24 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
     nothing = _summary("Summarize: nothing to label", labeled=False)
     nothing.next(Succeed("Nothing to label"))
     check.next(anything)
+    if cfg.storage.listing != "list":  # the image list from S3 Inventory, the set difference in Athena
+        check = _inventory_check(cfg, arns, anything, read_input_error, read_group_error)
     anything.add_choice(ChoiceRule.NumericEquals("$.check.selected", 0), nothing)
 
+    verified = task_types.has_verification(cfg.labels.task_type)  # classification: no verification job
     update = LambdaStep(
         NAME_UPDATE,
         parameters={
             "FunctionName": arns.update_lambda,
             "Payload": {
                 "execution": EXECUTION_CONTEXT,
-                "manifest_uri.$": "$.verification_output.manifest_uri",
+                "manifest_uri.$": "$.verification_output.manifest_uri" if verified else "$.labeling_output.manifest_uri",
                 "labeling_job_name.$": job_requests.LABELING_JOB_NAME_PATH,
                 "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
                 "run_id.$": "$.check.run_id",
                 "settings": update_settings(cfg),
+                # objects Ground Truth cannot label become UNLABELABLE records (steps.unlabelable)
+                **({} if _adjust(cfg) else {"labeling_manifest_uri.$": "$.labeling_output.manifest_uri"}),
             },
         },
         result_selector={f"{name}.$": f"$.Payload.{name}" for name in UPDATE_RESULT_FIELDS},
@@ -500,11 +666,32 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
     update.add_retry(_lambda_retry())
     update.add_retry(Retry(error_equals=UPDATE_RETRYABLE_ERRORS, interval_seconds=30, max_attempts=2, backoff_rate=2.0))
     _catch_all(update, NAME_UPDATE)
-    summary = _summary()
+    summary = _summary(verified=verified)
     update.next(summary)
     summary.next(Succeed("Done"))
+    labeled_next: State = update if not verified else _filter_step(cfg, arns, _verification_stage(cfg, arns, schedule, update))
+    labeling_stage = _JobStage(
+        title="Labeling",
+        noun="labeling job",
+        key="labeling",
+        request=job_requests.labeling_request(cfg, arns),
+        name_path=job_requests.LABELING_JOB_NAME_PATH,
+        output_result_path="$.labeling_output",
+        empty_message="labeling job {} completed with no labeled objects ({} expired, {} failed: "
+        "unreadable or not images); "
+        "the images stay missing and are retried next run",
+    )
+    if _adjust(cfg):  # on_reject adjust: the labeling and the adjustment job side by side
+        labeling = _labeling_and_adjustment(cfg, arns, schedule, labeling_stage, labeled_next)
+    else:
+        labeling = _job_stage(labeling_stage, schedule, labeled_next)
+    anything.default_choice(labeling)
+    return Graph(_write_unwritten_start(cfg, arns, check), comment=f"{cfg.pipeline.name}: label missing images with Ground Truth, verify, store in Feature Store")
 
-    verification = _job_stage(
+
+def _verification_stage(cfg: PipelineConfig, arns: ResourceArns, schedule: list[int], update: State) -> State:
+    """The verification job's stage (bounding boxes and semantic segmentation), then ``update``."""
+    return _job_stage(
         _JobStage(
             title="Verification",
             noun="verification job",
@@ -518,24 +705,54 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         schedule,
         update,
     )
-    filter_labeled = _filter_step(cfg, arns, verification)
-    labeling = _job_stage(
-        _JobStage(
-            title="Labeling",
-            noun="labeling job",
-            key="labeling",
-            request=job_requests.labeling_request(cfg, arns),
-            name_path=job_requests.LABELING_JOB_NAME_PATH,
-            output_result_path="$.labeling_output",
-            empty_message="labeling job {} completed with no labeled objects ({} expired, {} failed: "
-            "unreadable or not images); "
-            "the images stay missing and are retried next run",
-        ),
-        schedule,
-        filter_labeled,
+
+
+NAME_JOBS = "Labeling and adjustment"
+
+
+def _labeling_and_adjustment(cfg: PipelineConfig, arns: ResourceArns, schedule: list[int], labeling: _JobStage,
+                             next_step: State) -> State:
+    """on_reject adjust: a Parallel state running the labeling job (new images) and the adjustment job
+    (rejected images with their previous label, steps.adjustment); a branch whose input manifest is null
+    has nothing to do and is skipped. Both output manifest URIs (null for a skipped job) then go to
+    ``next_step``, with the state shaped as after the labeling stage alone plus ``$.adjustment_output``.
+
+    A job that completes with nothing labeled does not fail the run here: the other job's labels
+    still go on (FilterLabeledObjects counts the unlabeled lines, "Anything to verify?" ends a run
+    with none). A branch that fails (job failed, stopped, refused) fails the Parallel state, and so
+    the run, with that branch's error and cause.
+    """
+    adjustment = _JobStage(
+        title="Adjustment",
+        noun="adjustment job",
+        key="adjustment",
+        request=job_requests.adjustment_request(cfg, arns),
+        name_path=job_requests.ADJUSTMENT_JOB_NAME_PATH,
+        output_result_path="$.adjustment_output",
+        empty_message="adjustment job {} completed with no adjusted objects ({} expired, {} failed); "
+        "the images stay missing and are retried next run",
+        fail_when_empty=False,
     )
-    anything.default_choice(labeling)
-    return Graph(check, comment=f"{cfg.pipeline.name}: label missing images with Ground Truth, verify, store in Feature Store")
+    stages = ((replace(labeling, fail_when_empty=False), job_requests.INPUT_MANIFEST_PATH),
+              (adjustment, job_requests.ADJUSTMENT_INPUT_PATH))
+    # Each branch's output is its job's output ({"manifest_uri"}); "$[0]" and "$[1]" pick them from the
+    # Parallel state's array (whole elements: paths into an element, "$[0].x", are not read alike by
+    # every engine: moto's returns a one-element list), and a Pass puts them where one job would.
+    jobs = Parallel(NAME_JOBS, result_selector={"labeling.$": "$[0]", "adjustment.$": "$[1]"}, result_path="$.jobs")
+    gather = Pass(f"{NAME_JOBS}: outputs", parameters={
+        "check.$": "$.check", "labeling_output.$": "$.jobs.labeling", "adjustment_output.$": "$.jobs.adjustment",
+    }, result_path="$")
+    for stage, manifest_path in stages:
+        done = Pass(f"{stage.title}: done", output_path=stage.output_result_path)
+        skip = Pass(f"{stage.title}: nothing to do", result={"manifest_uri": None}, result_path=stage.output_result_path)
+        skip.next(done)
+        anything = Choice(f"{stage.title}: anything to do?")
+        anything.add_choice(ChoiceRule.IsNull(manifest_path, True), skip)
+        anything.default_choice(_job_stage(stage, schedule, done))
+        jobs.add_branch(anything)
+    jobs.next(gather)
+    gather.next(next_step)
+    return jobs
 
 
 def render_definition(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:

@@ -36,9 +36,19 @@ SUPPORTED_REGIONS = frozenset(GROUND_TRUTH_ACCOUNTS)
 PUBLIC_WORKTEAM_ACCOUNT = "394669845002"
 
 TaskLambdaKind = Literal["pre", "acs"]
-TaskType = Literal["BoundingBox", "VerificationBoundingBox"]
+TaskType = Literal["BoundingBox", "VerificationBoundingBox", "AdjustmentBoundingBox", "AdjustmentSemanticSegmentation",
+                   "SemanticSegmentation", "VerificationSemanticSegmentation", "ImageMultiClass",
+                   "ImageMultiClassMultiLabel"]
 _LAMBDA_KINDS = {"pre": "PRE", "acs": "ACS"}
-_TASK_TYPES = ("BoundingBox", "VerificationBoundingBox")
+_TASK_TYPES = ("BoundingBox", "VerificationBoundingBox", "AdjustmentBoundingBox", "AdjustmentSemanticSegmentation",
+               "SemanticSegmentation", "VerificationSemanticSegmentation", "ImageMultiClass", "ImageMultiClassMultiLabel")
+# Adjustment jobs (verification.on_reject: adjust): the built-in task type that adjusts each labeling
+# task type's labels (sms-data-verify-start-api: "adjustment labeling job lambda function ARNs end with
+# AdjustmentBoundingBox" / "AdjustmentSemanticSegmentation"); classification has none.
+ADJUSTMENT_TASK_TYPES: dict[str, TaskType] = {
+    "BoundingBox": "AdjustmentBoundingBox",
+    "SemanticSegmentation": "AdjustmentSemanticSegmentation",
+}
 
 # Allowed PublicWorkforceTaskPrice values for bounding box tasks, in USD
 # (documentation of the ``PublicWorkforceTaskPrice`` shape / API_PublicWorkforceTaskPrice). The
@@ -68,6 +78,8 @@ LABEL_ATTRIBUTE_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,126}$")
 LABEL_ATTRIBUTE_FORBIDDEN_SUFFIX = "-metadata"
 # Developer guide, "Classify image objects using a bounding box": up to 50 labels.
 BOUNDING_BOX_MAX_CATEGORIES = 50
+# sms-ui-template-crowd-image-classifier, "categories": "You can specify up to 10 categories".
+CLASSIFIER_MAX_CATEGORIES = 10
 MAX_TAGS = 50  # CreateLabelingJob Tags: 0..50
 # A labeling job fails after running for 30 days (developer guide).
 JOB_MAX_DURATION_SECONDS = 30 * 24 * 3600

@@ -1,7 +1,7 @@
 """CreateLabelingJob requests for the two Ground Truth jobs, built from the config.
 
-``labeling_request`` (bounding boxes) and ``verification_request`` (bounding-box
-verification) return the ``Parameters`` of the state machine's native
+``labeling_request`` (the labels.task_type's built-in task type) and ``verification_request``
+(its verification task type; classification has none) return the ``Parameters`` of the state machine's native
 ``arn:aws:states:::sagemaker:createLabelingJob`` tasks: everything fixed by
 the config is a literal, the per-run values are ``"<Field>.$"`` paths into the
 state (``STATE_PATHS``). ``example_request`` substitutes those paths with
@@ -11,12 +11,15 @@ run's ``job_requests/*.json`` use.
 from __future__ import annotations
 
 import copy
+import html
+import json
 from pathlib import Path
 from typing import Any
 
-from steps import layout, naming
+from steps import layout, naming, task_types
 from workflow import ground_truth
-from workflow.config import JobSection, PipelineConfig
+from workflow import task_types as workflow_task_types
+from workflow.config import JobSection, PipelineConfig, adjustment_attribute
 from workflow.resources import ResourceArns, asset_uri
 
 CATEGORY_DOCUMENT_VERSION = "2018-11-28"
@@ -31,6 +34,11 @@ VERIFICATION_OUTPUT_PATH = "$.check.verification_output_uri"
 LABELED_MANIFEST_PATH = "$.labeling_output.manifest_uri"  # the labeling job's OutputDatasetS3Uri
 # Its labeled lines only (steps.filter_labeled_objects): what the verification job reads.
 VERIFICATION_INPUT_PATH = "$.verification_input.manifest_uri"
+# verification.on_reject: adjust (steps.adjustment): the adjustment job's name and input, and its output
+# manifest; it writes under the labeling job's S3OutputPath (LABELING_OUTPUT_PATH).
+ADJUSTMENT_JOB_NAME_PATH = "$.check.adjustment_job_name"
+ADJUSTMENT_INPUT_PATH = "$.check.adjustment_manifest_uri"
+ADJUSTED_MANIFEST_PATH = "$.adjustment_output.manifest_uri"
 STATE_PATHS = (
     LABELING_JOB_NAME_PATH,
     VERIFICATION_JOB_NAME_PATH,
@@ -39,14 +47,26 @@ STATE_PATHS = (
     VERIFICATION_OUTPUT_PATH,
     LABELED_MANIFEST_PATH,
     VERIFICATION_INPUT_PATH,
+    ADJUSTMENT_JOB_NAME_PATH,
+    ADJUSTMENT_INPUT_PATH,
+    ADJUSTED_MANIFEST_PATH,
 )
 
 
+def labeling_classes(cfg: PipelineConfig) -> tuple[str, ...]:
+    """The labeling job's labels in category-file order (class ids): the config's categories, and for
+    single-label classification ``labels.none_category`` last (a worker must choose one class; the
+    multi-label template offers it as the element's exclusion-category instead)."""
+    if cfg.labels.task_type == task_types.IMAGE_CLASSIFICATION:
+        return (*cfg.labels.categories, cfg.labels.none_category)
+    return tuple(cfg.labels.categories)
+
+
 def labeling_categories(cfg: PipelineConfig) -> dict[str, Any]:
-    """The label category file of the labeling job: one label per config category."""
+    """The label category file of the labeling job: one label per class (``labeling_classes``)."""
     return {
         "document-version": CATEGORY_DOCUMENT_VERSION,
-        "labels": [{"label": category} for category in cfg.labels.categories],
+        "labels": [{"label": category} for category in labeling_classes(cfg)],
     }
 
 
@@ -73,6 +93,8 @@ def verification_categories(cfg: PipelineConfig) -> dict[str, Any]:
 # Replaced in the verification template at deploy time (see the template's header comment).
 AUDITED_ATTRIBUTE_MARKER = "__AUDITED_LABEL_ATTRIBUTE__"
 CHOICES_MARKER = "__VERIFICATION_CHOICE_COUNT__"
+# Replaced in the multi-label classification template: labels.none_category as a quoted string.
+NONE_CATEGORY_MARKER = "__NONE_CATEGORY__"
 
 
 def template_text(cfg: PipelineConfig, kind: str) -> str:
@@ -89,7 +111,20 @@ def template_text(cfg: PipelineConfig, kind: str) -> str:
     if kind == "verification":
         text = text.replace(AUDITED_ATTRIBUTE_MARKER, cfg.labeling.label_attribute)
         text = text.replace(CHOICES_MARKER, str(len(dict.fromkeys(cfg.verification.choices))))
+    else:
+        text = text.replace(NONE_CATEGORY_MARKER, html.escape(json.dumps(cfg.labels.none_category)))
     return text
+
+
+# Replaced in the adjustment template at deploy time: the labeling job's LabelAttributeName.
+ADJUSTED_ATTRIBUTE_MARKER = "__ADJUSTED_LABEL_ATTRIBUTE__"
+ADJUSTMENT_TEMPLATE = Path(__file__).resolve().parent / "assets" / "adjustment.liquid.html"
+
+
+def adjustment_template_text(cfg: PipelineConfig) -> str:
+    """The adjustment job's worker template: the shipped one, reading the previous label's attribute."""
+    return ADJUSTMENT_TEMPLATE.read_text(encoding="utf-8").replace(ADJUSTED_ATTRIBUTE_MARKER,
+                                                                   cfg.labeling.label_attribute)
 
 
 def _tags(cfg: PipelineConfig) -> list[dict[str, str]]:
@@ -159,12 +194,12 @@ def _request(
 
 
 def labeling_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
-    """CreateLabelingJob parameters of the bounding-box labeling job (with ``.$`` paths)."""
+    """CreateLabelingJob parameters of the labeling job for labels.task_type (with ``.$`` paths)."""
     return _request(
         cfg,
         arns,
         job=cfg.labeling,
-        task_type="BoundingBox",
+        task_type=workflow_task_types.spec(cfg.labels.task_type).labeling,
         name_path=LABELING_JOB_NAME_PATH,
         manifest_path=INPUT_MANIFEST_PATH,
         output_path=LABELING_OUTPUT_PATH,
@@ -174,18 +209,51 @@ def labeling_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
 
 
 def verification_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
-    """CreateLabelingJob parameters of the verification job over the labeling job's labeled objects."""
+    """CreateLabelingJob parameters of the verification job over the labeling job's labeled objects.
+
+    ValueError for a task type without a verification job (classification).
+    """
+    verification = workflow_task_types.spec(cfg.labels.task_type).verification
+    if verification is None:
+        raise ValueError(f"labels.task_type {cfg.labels.task_type} has no verification job")
     return _request(
         cfg,
         arns,
         job=cfg.verification,
-        task_type="VerificationBoundingBox",
+        task_type=verification,
         name_path=VERIFICATION_JOB_NAME_PATH,
         manifest_path=VERIFICATION_INPUT_PATH,
         output_path=VERIFICATION_OUTPUT_PATH,
         template_asset="verification.liquid.html",
         categories_asset="verification-categories.json",
     )
+
+
+def adjustment_request(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:
+    """CreateLabelingJob parameters of the adjustment job (verification.on_reject: adjust).
+
+    As sms-data-verify-start-api documents it: the task type's Adjustment PRE-/ACS- Lambdas, a
+    LabelAttributeName other than the adjusted label's (``config.adjustment_attribute``), the labeling
+    job's category file ("must contain the same labels used in the original labeling job"), and a
+    template whose crowd element shows the previous label through ``initial-value``. Every other
+    setting is the labeling job's; it writes under the labeling job's S3OutputPath.
+    """
+    task_type = ground_truth.ADJUSTMENT_TASK_TYPES.get(workflow_task_types.spec(cfg.labels.task_type).labeling)
+    if task_type is None:
+        raise ValueError(f"labels.task_type {cfg.labels.task_type} has no adjustment job")
+    request = _request(
+        cfg,
+        arns,
+        job=cfg.labeling,
+        task_type=task_type,
+        name_path=ADJUSTMENT_JOB_NAME_PATH,
+        manifest_path=ADJUSTMENT_INPUT_PATH,
+        output_path=LABELING_OUTPUT_PATH,
+        template_asset="adjustment.liquid.html",
+        categories_asset="labeling-categories.json",
+    )
+    request["LabelAttributeName"] = adjustment_attribute(cfg.labeling.label_attribute)
+    return request
 
 
 def example_request(request: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -225,4 +293,7 @@ def example_values(cfg: PipelineConfig, arns: ResourceArns, execution_name: str 
         VERIFICATION_OUTPUT_PATH: s3 + layout.verification_output_prefix(work, run),
         LABELED_MANIFEST_PATH: s3 + layout.output_manifest_key(labeling_output, labeling_name),
         VERIFICATION_INPUT_PATH: s3 + layout.verification_input_key(work, run),
+        ADJUSTMENT_JOB_NAME_PATH: naming.adjustment_job_name(run),
+        ADJUSTMENT_INPUT_PATH: s3 + layout.adjustment_input_key(work, run),
+        ADJUSTED_MANIFEST_PATH: s3 + layout.output_manifest_key(labeling_output, naming.adjustment_job_name(run)),
     }

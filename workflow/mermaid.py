@@ -24,6 +24,17 @@ _COMPARISONS = {
 }
 
 
+def all_states(definition: dict[str, Any]) -> dict[str, Any]:
+    """Every state by name, those of Parallel branches after their Parallel state (names are unique
+    in the whole state machine)."""
+    found: dict[str, Any] = {}
+    for name, state in definition["States"].items():
+        found[name] = state
+        for branch in state.get("Branches", []):
+            found.update(all_states(branch))
+    return found
+
+
 def _node_ids(states: dict[str, Any]) -> dict[str, str]:
     ids: dict[str, str] = {}
     for index, name in enumerate(states):
@@ -68,10 +79,19 @@ class Edge:
     label: str = ""
 
 
-def edges(definition: dict[str, Any]) -> Iterator[Edge]:
-    """Every transition between states, in state order; shared by the Mermaid and SVG pictures."""
+def edges(definition: dict[str, Any], after: str | None = None) -> Iterator[Edge]:
+    """Every transition between states, in state order; shared by the Mermaid and SVG pictures.
+
+    A Parallel state leads to each branch's first state ("branch"); a branch's last states lead to
+    the state after the Parallel (``after``: "joined").
+    """
     for name, state in definition["States"].items():
-        if "Next" in state:
+        for branch in state.get("Branches", []):
+            yield Edge(name, branch["StartAt"], "branch", "in parallel")
+            yield from edges(branch, state.get("Next"))
+        if after is not None and state.get("End") and state["Type"] not in ("Fail", "Succeed"):
+            yield Edge(name, after, "next")
+        if "Next" in state and "Branches" not in state:
             yield Edge(name, state["Next"], "next")
         for choice in state.get("Choices", []):
             yield Edge(name, choice["Next"], "choice", describe_rule(choice))
@@ -83,7 +103,7 @@ def edges(definition: dict[str, Any]) -> Iterator[Edge]:
 
 def to_mermaid(definition: dict[str, Any]) -> str:
     """``flowchart TD`` of the states; Choice edges carry their condition, Catch edges are dashed."""
-    states: dict[str, Any] = definition["States"]
+    states = all_states(definition)
     ids = _node_ids(states)
     lines = ["flowchart TD", "    start((start))"]
     for name, state in states.items():

@@ -21,6 +21,7 @@ ASSET_NAMES = (
     "verification.liquid.html",
     "labeling-categories.json",
     "verification-categories.json",
+    "adjustment.liquid.html",  # verification.on_reject: adjust (uploaded whatever the setting: a switch needs no upload)
 )
 
 
@@ -39,6 +40,11 @@ def filter_lambda_name(cfg: PipelineConfig) -> str:
     return f"{cfg.pipeline.name}-filter-labeled-objects"
 
 
+def unwritten_lambda_name(cfg: PipelineConfig) -> str:
+    """Function name of WriteUnwrittenOutput (steps.unwritten_output): the update's code and role, first in each run."""
+    return f"{cfg.pipeline.name}-write-unwritten"
+
+
 def stop_lambda_name(cfg: PipelineConfig) -> str:
     """Function name of StopExecutionJobs (the target of the execution status rule)."""
     return f"{cfg.pipeline.name}-stop-execution-jobs"
@@ -51,7 +57,8 @@ def execution_rule_name(cfg: PipelineConfig) -> str:
 
 def lambda_names(cfg: PipelineConfig) -> tuple[str, ...]:
     """Every function the deployer creates; each stays within Lambda's 64 characters."""
-    return (check_lambda_name(cfg), filter_lambda_name(cfg), update_lambda_name(cfg), stop_lambda_name(cfg))
+    return (check_lambda_name(cfg), filter_lambda_name(cfg), update_lambda_name(cfg), stop_lambda_name(cfg),
+            unwritten_lambda_name(cfg))
 
 
 def role_names(cfg: PipelineConfig) -> dict[str, str]:
@@ -66,12 +73,39 @@ def role_names(cfg: PipelineConfig) -> dict[str, str]:
         "ground_truth": f"{name}-ground-truth",
         "feature_store": f"{name}-feature-store",
         "scheduler": f"{name}-scheduler",
+        "compaction": f"{name}-compaction",  # starts the Iceberg offline store's OPTIMIZE/VACUUM (publish.compaction)
     }
 
 
 def schedule_name(cfg: PipelineConfig) -> str:
     """Name of the EventBridge Scheduler schedule that starts the state machine."""
     return f"{cfg.pipeline.name}-schedule"
+
+
+def compaction_schedule_names(cfg: PipelineConfig) -> dict[str, str]:
+    """Names of the EventBridge Scheduler schedules that run Athena OPTIMIZE and VACUUM on an Iceberg
+    offline store (publish.compaction), by statement; at most 63 characters (Scheduler allows 64)."""
+    return {"OPTIMIZE": f"{cfg.pipeline.name}-optimize-offline-store", "VACUUM": f"{cfg.pipeline.name}-vacuum-offline-store"}
+
+
+def codebuild_project_name(cfg: PipelineConfig) -> str:
+    """Name of the CodeBuild project that tests and deploys the pipeline on each push (``ci:``)."""
+    return f"{cfg.pipeline.name}-deploy"
+
+
+def codebuild_role_name(cfg: PipelineConfig) -> str:
+    """Name of the CodeBuild project's service role (what ``python deploy.py`` needs, nothing more)."""
+    return f"{cfg.pipeline.name}-codebuild"
+
+
+def codebuild_trigger_rule_name(cfg: PipelineConfig) -> str:
+    """Name of the EventBridge rule that starts a build on a push to a CodeCommit branch."""
+    return f"{cfg.pipeline.name}-deploy-on-push"
+
+
+def codebuild_trigger_role_name(cfg: PipelineConfig) -> str:
+    """Name of the role EventBridge uses to start that build (CodeCommit sources only)."""
+    return f"{cfg.pipeline.name}-deploy-trigger"
 
 
 def work_prefix(cfg: PipelineConfig) -> str:
@@ -115,6 +149,8 @@ class ResourceArns:
     scheduler_role: str
     stop_lambda: str
     stop_lambda_role: str
+    compaction_role: str = ""  # the compaction schedules' role (publish.compaction)
+    unwritten_lambda: str = ""  # WriteUnwrittenOutput (runs as update_lambda_role)
 
     @classmethod
     def for_account(cls, cfg: PipelineConfig, account_id: str) -> ResourceArns:
@@ -146,6 +182,8 @@ class ResourceArns:
             scheduler_role=role("scheduler", cfg.iam.scheduler_role_arn),
             stop_lambda=function(stop_lambda_name(cfg)),
             stop_lambda_role=role("stop_lambda", cfg.iam.lambda_role_arn),
+            compaction_role=role("compaction", None),
+            unwritten_lambda=function(unwritten_lambda_name(cfg)),
         )
 
     @classmethod

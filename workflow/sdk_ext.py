@@ -136,3 +136,11 @@ class Workflow(SdkWorkflow):
             **self._observability_parameters(),
         )
         return self.state_machine_arn
+
+
+class Parallel(ResultSelectorMixin, sdk_states.Parallel):
+    """The SDK's Parallel state, plus ``result_selector=`` (its output is the array of branch outputs)."""
+
+    def __init__(self, state_id: str, *, result_selector: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(state_id, **kwargs)
+        self._set_result_selector(state_id, result_selector)

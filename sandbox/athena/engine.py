@@ -94,7 +94,8 @@ class AthenaEngine:
 
     def start_query_execution(self, account: str, query: str, *, database: str | None, workgroup: str,
                               output_location: str | None,
-                              authorize: Callable[[QueryExecution], str | None] | None = None) -> str:
+                              authorize: Callable[[QueryExecution], str | None] | None = None,
+                              runner: Callable[[QueryExecution], str | None] | None = None) -> str:
         """Run the query now; return its QueryExecutionId. InvalidRequestException for a bad request.
         ``authorize`` (sandbox.iam.athena) may refuse it for its caller: the query then FAILS."""
         if not query or len(query) > 262144:
@@ -115,6 +116,12 @@ class AthenaEngine:
         refused = authorize(execution) if authorize else None
         if refused:
             self._fail(execution, refused)
+        elif runner is not None:  # a statement SQLite does not run: OPTIMIZE / VACUUM (sandbox.athena.maintenance)
+            reason = runner(execution)
+            if reason:
+                self._fail(execution, reason)
+            else:
+                execution.state = "SUCCEEDED"  # maintenance returns no rows
         else:
             self._run(account, execution)
         execution.completed = self._clock.now()
@@ -169,6 +176,10 @@ class AthenaEngine:
         return execution
 
     def _run(self, account: str, execution: QueryExecution) -> None:
+        refused = self._load_inventory_tables(account, execution)
+        if refused:
+            self._fail(execution, refused)
+            return
         try:
             columns, rows = self._offline.query(execution.query, read_only=True)
         except sqlite3.Error as error:
@@ -189,6 +200,17 @@ class AthenaEngine:
             self._fail(execution, f"Unable to verify/create output bucket {bucket}", system=True)
             return
         execution.state = "SUCCEEDED"
+
+    def _load_inventory_tables(self, account: str, execution: QueryExecution) -> str | None:
+        """Load the S3 Inventory tables the query names (sandbox.inventory.tables); a reason when one cannot be."""
+        from sandbox.inventory.tables import InventoryTableError, InventoryTables, moto_sources
+
+        tables = self.__dict__.setdefault("_inventory_tables", InventoryTables())
+        try:
+            tables.prepare(self._offline, execution.query, *moto_sources(account), self._clock.now())
+        except InventoryTableError as error:
+            return str(error)
+        return None
 
     def _fail(self, execution: QueryExecution, reason: str, system: bool = False) -> None:
         execution.state = "FAILED"

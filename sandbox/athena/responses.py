@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from sandbox import registry
+from sandbox.athena import maintenance
 from sandbox.athena.errors import InvalidRequestException
 from sandbox.iam import athena as iam_athena
 
@@ -24,10 +25,13 @@ def start_query_execution(self: Any) -> str:
     enforce = workgroup["Configuration"].get("EnforceWorkGroupConfiguration", True)
     output = configured if (enforce and configured) else (requested or configured)
     context = self._get_param("QueryExecutionContext") or {}
-    query_id = registry.active().athena.start_query_execution(
-        self.current_account, self._get_param("QueryString") or "", database=context.get("Database"),
+    engine, query = registry.active().athena, self._get_param("QueryString") or ""
+    query_id = engine.start_query_execution(
+        self.current_account, query, database=context.get("Database"),
         workgroup=workgroup_name, output_location=output,
-        authorize=iam_athena.authorizer(self.current_account, self.region))  # run as its caller
+        authorize=iam_athena.authorizer(self.current_account, self.region),  # run as its caller
+        runner=maintenance.runner(query, account=self.current_account, region=self.region,  # OPTIMIZE, VACUUM
+                                  log=maintenance.log_of(engine)))
     return json.dumps({"QueryExecutionId": query_id})
 
 

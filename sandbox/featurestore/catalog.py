@@ -40,4 +40,5 @@ def schema_of(group: Any) -> FeatureGroupSchema:
         offline_s3_uri=storage.get("S3Uri"),
         offline_kms_key_id=storage.get("KmsKeyId"),
         created=getattr(group, "creation_time", None),
+        table_format=(group.offline_store_config or {}).get("TableFormat") or "Glue",
     )

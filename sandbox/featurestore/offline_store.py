@@ -109,6 +109,20 @@ class OfflineStore:
             self._tables[schema.name] = (schema.database, schema.table,
                                          [*schema.feature_types, "write_time", "api_invocation_time", "is_deleted"])
 
+    def add_columns(self, schema: FeatureGroupSchema) -> None:
+        """Add the columns of features added to an existing group (UpdateFeatureGroup); old rows read NULL."""
+        known = self._tables.get(schema.name)
+        if known is None:
+            self.ensure_table(schema)
+            return
+        database, table, columns = known
+        added = [(name, kind) for name, kind in schema.feature_types.items() if name not in columns]
+        with self._lock:
+            for name, kind in added:
+                self._db.execute(f'ALTER TABLE "{database}"."{table}" ADD COLUMN "{name}" {_SQL_TYPES[kind]}')
+            self._tables[schema.name] = (database, table,
+                                         [*schema.feature_types, "write_time", "api_invocation_time", "is_deleted"])
+
     def _set_aside(self, database: str, table: str) -> None:
         with self._lock:
             exists = self._db.execute(f'SELECT 1 FROM "{database}".sqlite_master WHERE type = \'table\' AND name = ?',
@@ -207,7 +221,28 @@ class OfflineStore:
         names: set[str] = set()
         for database, table, columns in self._tables.values():
             names.update({database.lower(), table.lower()}, (c.lower() for c in columns))
+        for (database, table), external in getattr(self, "_external", {}).items():
+            names.update({database.lower(), table.lower()}, (c.lower() for c in external))
         return names
+
+    def replace_external_table(self, database: str, table: str, columns: list[tuple[str, str]],
+                               rows: list[tuple[Any, ...]]) -> None:
+        """Create (or replace) a table that is no feature group's, with these rows: an Athena table over
+        other S3 data (sandbox.inventory.tables). ``columns``: (name, SQLite type) pairs."""
+        for identifier in (database, table, *(name for name, _ in columns)):
+            if not _IDENTIFIER.match(identifier):
+                raise ValueError(f"offline store identifier must match [A-Za-z0-9_]+, got {identifier!r}")
+        with self._lock:
+            if database not in self._databases:
+                self._db.execute(f"ATTACH DATABASE ':memory:' AS \"{database}\"")
+                self._databases.add(database)
+            self._db.execute(f'DROP TABLE IF EXISTS "{database}"."{table}"')
+            self._db.execute(f'CREATE TABLE "{database}"."{table}" '
+                             f'({", ".join(f"{chr(34)}{name}{chr(34)} {kind}" for name, kind in columns)})')
+            marks = ", ".join("?" for _ in columns)
+            self._db.executemany(f'INSERT INTO "{database}"."{table}" VALUES ({marks})', rows)
+            external: dict[tuple[str, str], list[str]] = self.__dict__.setdefault("_external", {})
+            external[(database, table)] = [name for name, _ in columns]
 
     def close(self) -> None:
         """Release the database."""

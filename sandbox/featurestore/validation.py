@@ -41,6 +41,8 @@ class FeatureGroupSchema:
     offline_s3_uri: str | None = None
     offline_kms_key_id: str | None = None
     created: datetime | None = None
+    # OfflineStoreConfig.TableFormat: "Glue" (a Hive table, hourly partitions) or "Iceberg".
+    table_format: str = "Glue"
 
 
 def parse_event_time(value: str) -> datetime:

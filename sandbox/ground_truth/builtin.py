@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sandbox.workforce import LABELING, VERIFICATION
+from sandbox.workforce import ADJUSTMENT, LABELING, VERIFICATION
 
 BUILTIN_LAMBDA_ACCOUNTS: dict[str, str] = {
     "us-east-1": "432418664414",
@@ -29,7 +29,14 @@ BUILTIN_LAMBDA_ACCOUNTS: dict[str, str] = {
 PUBLIC_WORKFORCE_ACCOUNT = "394669845002"
 
 # Task types the sandbox simulates: built-in Lambda suffix -> job kind.
-TASK_TYPES: dict[str, str] = {"BoundingBox": LABELING, "VerificationBoundingBox": VERIFICATION}
+TASK_TYPES: dict[str, str] = {
+    "BoundingBox": LABELING, "VerificationBoundingBox": VERIFICATION,
+    # The other image task types (sms-task-types; botocore's HumanTaskConfig.PreHumanTaskLambdaArn documents their ARNs).
+    "SemanticSegmentation": LABELING, "VerificationSemanticSegmentation": VERIFICATION,
+    "ImageMultiClass": LABELING, "ImageMultiClassMultiLabel": LABELING,
+    # Adjustment of bounding boxes (sms-data-verify-start-api; sandbox.ground_truth.adjustment).
+    "AdjustmentBoundingBox": ADJUSTMENT,
+}
 
 _BUILTIN_ARN = re.compile(r"^arn:aws:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<kind>PRE|ACS)-(?P<task>[A-Za-z0-9]+)$")
 _WORKTEAM_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):workteam/(?P<rest>.+)$")

@@ -20,7 +20,10 @@ from typing import Any
 BOUNDING_BOX = "crowd-bounding-box"
 IMAGE_CLASSIFIER = "crowd-image-classifier"
 CLASSIFIER = "crowd-classifier"
-ANSWERING = (BOUNDING_BOX, IMAGE_CLASSIFIER, CLASSIFIER)
+# sms-ui-template-crowd-semantic-segmentation "Output"; sms-ui-template-crowd-image-classifier-multi "Output".
+SEMANTIC_SEGMENTATION = "crowd-semantic-segmentation"
+MULTI_SELECT = "crowd-image-classifier-multi-select"
+ANSWERING = (BOUNDING_BOX, IMAGE_CLASSIFIER, CLASSIFIER, SEMANTIC_SEGMENTATION, MULTI_SELECT)
 
 
 @dataclass

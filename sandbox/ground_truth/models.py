@@ -231,8 +231,11 @@ class GroundTruthBackend:
             if job.output_written or job.status(now)[0] != COMPLETED:
                 return
             try:
-                S3Store.for_labeling_job(self.account_id, self.region, job.request).write(
-                    job.output_uri, job.output_manifest(), job.spec.kms_key_id)
+                store = S3Store.for_labeling_job(self.account_id, self.region, job.request)
+                for result in job.plan:  # the consolidated masks the output lines point to
+                    for uri, body in result.files.items():
+                        store.write(uri, body, job.spec.kms_key_id)
+                store.write(job.output_uri, job.output_manifest(), job.spec.kms_key_id)
             except (S3AccessDenied, ValidationError) as denied:  # the role may not write (or be assumed)
                 job.output_failure = output_failure_reason(denied)
                 return

@@ -24,7 +24,7 @@ from sandbox.ground_truth.consolidation import VERIFICATION_TYPE, NoLabel
 from sandbox.ground_truth.crowd_form import crowd_elements
 from sandbox.ground_truth.s3io import S3Store
 from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, JobSpec
-from sandbox.workforce import LABELING, WorkforceProfile
+from sandbox.workforce import ADJUSTMENT, LABELING, WorkforceProfile
 
 LABELED = "labeled"
 UNLABELED = "unlabeled"  # the task expired: LabelCounters.Unlabeled
@@ -40,6 +40,7 @@ class ObjectResult:
     outcome: str
     label: Any = None  # the value of <LabelAttributeName>, for LABELED only
     metadata: dict[str, Any] = field(default_factory=dict)  # without creation-date and job-name
+    files: dict[str, bytes] = field(default_factory=dict)  # s3:// URI -> bytes written with the output (masks)
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,21 @@ class _JobFails(Exception):
 
 def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> JobPlan:
     """Decide every object's outcome, in manifest order."""
-    kind_type = OBJECT_DETECTION_TYPE if spec.kind == LABELING else VERIFICATION_TYPE
+    kind_type = OUTPUT_TYPES.get(spec.task_type, OBJECT_DETECTION_TYPE) if spec.kind == LABELING else VERIFICATION_TYPE
+    if spec.kind == ADJUSTMENT:
+        kind_type = OBJECT_DETECTION_TYPE
     try:
         template = render.parse(spec.template)
-        work = _label_object if spec.kind == LABELING else _verify_object
-        return JobPlan([work(spec, workforce, s3, template, line) for line in spec.lines])
+        if spec.kind == ADJUSTMENT:  # sandbox.ground_truth.adjustment (H14b)
+            from sandbox.ground_truth.adjustment import adjust_object
+
+            return JobPlan([adjust_object(spec, workforce, s3, template, line) for line in spec.lines])
+        if spec.kind != LABELING:
+            return JobPlan([_verify_object(spec, workforce, s3, template, line) for line in spec.lines])
+        if spec.task_type == "BoundingBox":
+            return JobPlan([_label_object(spec, workforce, s3, template, line) for line in spec.lines])
+        return JobPlan([_label_other(spec, workforce, s3, template, line, index)
+                        for index, line in enumerate(spec.lines)])
     except (render.TemplateError, _JobFails) as error:
         reason = error.args[0] if isinstance(error, _JobFails) else _template_failure(error)
         return JobPlan([_failure(reason, kind_type, UNLABELED) for _ in spec.lines], failure=reason)
@@ -144,6 +155,10 @@ def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, temp
     size = workers.load_image(spec, s3, elements)
     if isinstance(size, workers.CannotWork):
         return _failure(size.reason, VERIFICATION_TYPE)
+    if spec.task_type == "VerificationSemanticSegmentation":
+        overlay = workers.load_overlay(spec, s3, elements)
+        if overlay is not None:
+            return _failure(overlay.reason, VERIFICATION_TYPE)
     if workforce.task_expires(spec.kind, spec.name, source_ref):
         return _failure(EXPIRED_REASON, VERIFICATION_TYPE, UNLABELED)
     answer = workers.judge(spec, workforce, line, elements)
@@ -154,3 +169,54 @@ def _verify_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, temp
     except NoLabel as no_label:
         return _failure(str(no_label), VERIFICATION_TYPE)
     return ObjectResult(LABELED, label=verdict, metadata=metadata)
+
+
+# sms-data-output: the metadata "type" of each labeling task type's output.
+OUTPUT_TYPES = {
+    "BoundingBox": OBJECT_DETECTION_TYPE,
+    "SemanticSegmentation": consolidation.SEGMENTATION_TYPE,
+    "ImageMultiClass": consolidation.CLASSIFICATION_TYPE,
+    "ImageMultiClassMultiLabel": consolidation.MULTILABEL_TYPE,
+}
+
+
+def mask_uri(spec: JobSpec, index: int) -> str:
+    """Where the consolidated mask of the object at ``index`` goes: under the job's
+    annotations/consolidated-annotation/ folder (sms-data-output, "Annotations Directory": "information
+    required to consolidate the annotations"); the file name Ground Truth uses is not documented."""
+    return f"{spec.output_path}{spec.name}/annotations/consolidated-annotation/output/{index}.png"
+
+
+def _label_other(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: render.Template,
+                 line: dict[str, Any], index: int) -> ObjectResult:
+    """Semantic segmentation and (multi-label) image classification, like _label_object does boxes."""
+    kind_type = OUTPUT_TYPES[spec.task_type]
+    source_ref = line.get("source-ref")
+    if source_ref is None:
+        return _failure("ClientError: Image tasks need an image: the line has 'source' but no 'source-ref'.", kind_type)
+    elements = _render(spec, template, line, kind_type)
+    if isinstance(elements, ObjectResult):
+        return elements
+    size = workers.load_image(spec, s3, elements)
+    if isinstance(size, workers.CannotWork):
+        return _failure(size.reason, kind_type)
+    if workforce.task_expires(LABELING, spec.name, source_ref):
+        return _failure(EXPIRED_REASON, kind_type, UNLABELED)
+    if spec.task_type == "SemanticSegmentation":
+        answer = workers.paint(spec, workforce, source_ref, elements, size)
+    else:
+        answer = workers.classify(spec, workforce, source_ref, elements)
+    if isinstance(answer, workers.CannotWork):
+        return _failure(answer.reason, kind_type)
+    try:
+        if spec.task_type == "SemanticSegmentation":
+            uri, metadata, png = consolidation.semantic_segmentation(
+                spec, workforce, source_ref, answer, size, mask_uri(spec, index))
+            return ObjectResult(LABELED, label=uri, metadata=metadata, files={uri: png})
+        if spec.task_type == "ImageMultiClass":
+            label, metadata = consolidation.image_classification(spec, workforce, source_ref, answer)
+            return ObjectResult(LABELED, label=label, metadata=metadata)
+        labels, metadata = consolidation.multilabel_classification(spec, workforce, source_ref, answer)
+        return ObjectResult(LABELED, label=labels, metadata=metadata)
+    except NoLabel as no_label:
+        return _failure(str(no_label), kind_type)

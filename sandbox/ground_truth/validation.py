@@ -4,8 +4,9 @@
 ``JobSpec`` or raises ``ValidationError`` naming the field, what is wrong and
 what would be right. Name uniqueness is the store's job (models.py).
 
-Sandbox scope: the built-in BoundingBox and VerificationBoundingBox task types
-with S3 manifests. Private workteams are accepted when their ARN has the
+Sandbox scope: the built-in task types of builtin.TASK_TYPES (bounding boxes, semantic
+segmentation, single- and multi-label image classification, and verification of boxes and
+masks) with S3 manifests. Private workteams are accepted when their ARN has the
 job's region and account (the sandbox keeps no workteams); vendor workteams
 when they have the job's region.
 """
@@ -28,10 +29,12 @@ from sandbox.ground_truth.builtin import (
 )
 from sandbox.ground_truth.errors import ValidationError
 from sandbox.ground_truth.s3io import S3ObjectMissing, S3Store, split_s3_uri
-from sandbox.workforce import VERIFICATION
+from sandbox.workforce import ADJUSTMENT, VERIFICATION
 
 MAX_LABELS = 50
 OBJECT_DETECTION_TYPE = "groundtruth/object-detection"
+SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
+VERIFIABLE_TYPES = (OBJECT_DETECTION_TYPE, SEGMENTATION_TYPE)  # sms-data-verify-start-api: boxes and masks
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class JobSpec:
     template: str = ""  # the worker task template (Liquid), rendered per object when workers pick tasks up
     account_id: str = ""
     region: str = ""
+    workers_per_object: int = 1  # HumanTaskConfig.NumberOfHumanWorkersPerDataObject
 
 
 def validate_create_request(request: dict[str, Any], account_id: str, region: str, s3: S3Store) -> JobSpec:
@@ -63,6 +67,7 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
         )
     human = request["HumanTaskConfig"]
     task_type = _task_type(human, region)
+    _check_ref_suffix(attribute, task_type)
     _check_workteam(human, account_id, region)
     _check_role(request["RoleArn"], account_id)
     source = request["InputConfig"]["DataSource"]
@@ -84,6 +89,17 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
                 "a verification job must use a different LabelAttributeName"
             )
         _check_original_labels_kept(categories, lines, audited)
+    elif kind == ADJUSTMENT:  # sms-data-verify-start-api, sms-data-verify-adjust-prereq (sandbox.ground_truth.adjustment)
+        audited = audit_attribute or _audited_attribute(lines)
+        if audited == attribute:
+            raise ValidationError(
+                f"LabelAttributeName '{attribute}' is the label attribute being adjusted; "
+                "an adjustment job must use a different LabelAttributeName"
+            )
+        _check_original_labels_kept(categories, lines, audited)
+        from sandbox.ground_truth.adjustment import check_adjusted_type
+
+        check_adjusted_type(task_type, lines, audited)
     output_path = request["OutputConfig"]["S3OutputPath"]
     _check_output_path(output_path, s3)
     return JobSpec(
@@ -99,7 +115,27 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
         template=template,
         account_id=account_id,
         region=region,
+        workers_per_object=int(human.get("NumberOfHumanWorkersPerDataObject") or 1),
     )
+
+
+# CreateLabelingJob, LabelAttributeName: for SemanticSegmentation (and its adjustment) "the attribute
+# name must end with -ref", while "verification (VerificationSemanticSegmentation) must not end with
+# -ref"; sms-data-output: "For any other type of job, the attribute name can't end with -ref".
+REF_TASK_TYPES = ("SemanticSegmentation", "AdjustmentSemanticSegmentation")
+
+
+def _check_ref_suffix(attribute: str, task_type: str) -> None:
+    if task_type in REF_TASK_TYPES and not attribute.endswith("-ref"):
+        raise ValidationError(
+            f"LabelAttributeName '{attribute}' must end with '-ref' for {task_type} labeling jobs; "
+            f"use '{attribute}-ref'"
+        )
+    if task_type not in REF_TASK_TYPES and attribute.endswith("-ref"):
+        raise ValidationError(
+            f"LabelAttributeName '{attribute}' must not end with '-ref' for {task_type} labeling jobs; "
+            "only semantic segmentation (and its adjustment) label attributes end with '-ref'"
+        )
 
 
 def _task_type(human: dict[str, Any], region: str) -> str:
@@ -275,7 +311,7 @@ def _audited_attribute(lines: list[dict[str, Any]]) -> str:
         for key, value in line.items():
             if key.endswith("-metadata") and isinstance(value, dict):
                 base = key[: -len("-metadata")]
-                found[base] = found.get(base, False) or value.get("type") == OBJECT_DETECTION_TYPE
+                found[base] = found.get(base, False) or value.get("type") in VERIFIABLE_TYPES
     boxes = [name for name, is_boxes in found.items() if is_boxes] or list(found)
     if len(boxes) == 1:
         return boxes[0]
@@ -298,6 +334,9 @@ def _check_original_labels_kept(categories: tuple[str, ...], lines: list[dict[st
         metadata = line.get(f"{audited}-metadata")
         if isinstance(metadata, dict) and isinstance(metadata.get("class-map"), dict):
             original.update(str(v) for v in metadata["class-map"].values())
+        if isinstance(metadata, dict) and isinstance(metadata.get("internal-color-map"), dict):
+            original.update(str(entry.get("class-name")) for entry in metadata["internal-color-map"].values()
+                            if isinstance(entry, dict) and entry.get("class-name") != "BACKGROUND")
     missing = sorted(original - set(categories))
     if missing:
         raise ValidationError(

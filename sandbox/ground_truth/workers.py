@@ -20,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.ground_truth import cors
+from sandbox.ground_truth import cors, masks
 from sandbox.ground_truth.crowd_form import (
     BOUNDING_BOX,
     CLASSIFIER,
     IMAGE_CLASSIFIER,
+    MULTI_SELECT,
+    SEMANTIC_SEGMENTATION,
     BadAttribute,
     CrowdElement,
     attribute_value,
@@ -34,15 +36,18 @@ from sandbox.ground_truth.render import s3_uri_of_granted_url
 from sandbox.ground_truth.s3io import S3ObjectMissing, S3Store, split_s3_uri
 from sandbox.ground_truth.validation import JobSpec
 from sandbox.images import ImageError, ImageSize, image_size
-from sandbox.workforce import VERIFICATION, WorkforceProfile
+from sandbox.workforce import LABELING, WorkforceProfile
 
 
 def task_input(spec: JobSpec, line: dict[str, Any]) -> dict[str, Any]:
     """``task.input`` for one data object (see the module docstring)."""
     data: dict[str, Any] = {"taskObject": line.get("source-ref"), "labels": list(spec.categories)}
-    if spec.kind == VERIFICATION:
+    if spec.kind != LABELING:  # verification and adjustment tasks show the label in the line (H14b)
         data["manifestLine"] = line
     return data
+
+
+SUPPORTED_IMAGE_FORMATS = frozenset({"jpeg", "png"})  # sandbox.images formats Ground Truth accepts
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,17 @@ def load_image(spec: JobSpec, s3: S3Store, elements: list[CrowdElement]) -> Imag
     if not cors.allows_worker_get(spec.account_id, spec.region, bucket):
         return CannotWork(cors.failure_reason(bucket))
     try:
-        return image_size(s3.read(uri))
+        size = image_size(s3.read(uri))
     except S3ObjectMissing as missing:
         return CannotWork(f"ClientError: The data object could not be read: {missing}.")
     except ImageError as bad:
         return CannotWork(f"ClientError: The data object {uri} is not a supported image: {bad}.")
+    # Image task types take .jpg, .jpeg and .png ("Supported data formats", sms-supported-data-formats).
+    # The failure-reason wording is undocumented; steps.unlabelable keys on "is not a supported image".
+    if size.format not in SUPPORTED_IMAGE_FORMATS:
+        return CannotWork(f"ClientError: The data object {uri} is not a supported image: {size.format.upper()} "
+                          "(image tasks take JPEG and PNG).")
+    return size
 
 
 def _list_attribute(element: CrowdElement, attribute: str) -> list[str] | CannotWork:
@@ -153,7 +164,11 @@ def judge(spec: JobSpec, workforce: WorkforceProfile, line: dict[str, Any],
     if isinstance(choices, CannotWork):
         return choices
     source_ref = line["source-ref"]
-    if shown_boxes(elements) != labeled_boxes(line, spec.audited_attribute or ""):
+    if spec.task_type == "VerificationSemanticSegmentation":
+        matches = shown_mask(elements) == labeled_mask(line, spec.audited_attribute or "")
+    else:
+        matches = shown_boxes(elements) == labeled_boxes(line, spec.audited_attribute or "")
+    if not matches:
         verdict = workforce.rejection(spec.name, source_ref, len(choices))  # what is shown is not the label
     else:
         verdict = workforce.verdict(spec.name, source_ref, len(choices))
@@ -163,3 +178,95 @@ def judge(spec: JobSpec, workforce: WorkforceProfile, line: dict[str, Any],
     if comments and element.tag == IMAGE_CLASSIFIER and "worker-comment" in element.nested:
         answer["workerComment"] = comments[0]["comment"]
     return {element.name or "": answer}
+
+
+def paint(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements: list[CrowdElement],
+          size: ImageSize) -> dict[str, Any] | CannotWork:
+    """A labeling worker's crowd-semantic-segmentation answer: the defects painted as filled regions in a
+    PNG of the image's size, one colour per label (sms-ui-template-crowd-semantic-segmentation, "Output")."""
+    element = first(elements, SEMANTIC_SEGMENTATION)
+    if element is None:
+        return {}
+    labels = _list_attribute(element, "labels")
+    if isinstance(labels, CannotWork):
+        return labels
+    regions = workforce.draw_boxes(spec.name, source_ref, size.width, size.height, len(labels))
+    used = sorted({region["class_id"] for region in regions})
+    png = masks.paint(size.width, size.height, [
+        (masks.label_colour(region["class_id"]), region["left"], region["top"], region["width"], region["height"])
+        for region in regions
+    ])
+    return {
+        element.name or "": {
+            "inputImageProperties": {"height": size.height, "width": size.width},
+            "labelMappings": {labels[i]: {"color": masks.label_colour(i)} for i in used},
+            "labeledImage": {"pngImageData": masks.encode(png)},
+        }
+    }
+
+
+def classify(spec: JobSpec, workforce: WorkforceProfile, source_ref: str,
+             elements: list[CrowdElement]) -> dict[str, Any] | CannotWork:
+    """A labeling worker's image classification answer: one of the crowd-image-classifier's categories
+    (``{"label": ...}``), or with the multi-select element any number of them (``{"labels": [...]}``; none
+    when the worker picks the exclusion-category), keyed by the element's name."""
+    element = first(elements, MULTI_SELECT, IMAGE_CLASSIFIER)
+    if element is None:
+        return {}
+    categories = _list_attribute(element, "categories")
+    if isinstance(categories, CannotWork):
+        return categories
+    if element.tag == IMAGE_CLASSIFIER:
+        return {element.name or "": {"label": categories[workforce.pick(LABELING, spec.name, source_ref, "class",
+                                                                         len(categories))]}}
+    chosen = [category for category in categories
+              if workforce.chance(LABELING, spec.name, source_ref, f"class-{category}", 0.4)]
+    return {element.name or "": {"labels": chosen}}
+
+
+def shown_mask(elements: list[CrowdElement]) -> tuple[Any, ...] | None:
+    """The mask the page overlays: crowd-image-classifier's ``overlay`` under ``semanticSegmentation``
+    (``src`` and ``labelMappings``; sms-ui-template-crowd-image-classifier, "overlay")."""
+    element = first(elements, IMAGE_CLASSIFIER)
+    if element is None or "overlay" not in element.attrs:
+        return None
+    try:
+        overlay = attribute_value(element.attrs["overlay"])
+    except BadAttribute:
+        return None
+    shown = (overlay or {}).get("semanticSegmentation") if isinstance(overlay, dict) else None
+    if not isinstance(shown, dict):
+        return None
+    mappings = shown.get("labelMappings") or {}
+    colours = sorted((str(label), str((value or {}).get("color", "")).lower()) for label, value in mappings.items()) \
+        if isinstance(mappings, dict) else []
+    return s3_uri_of_granted_url(shown.get("src", "")), tuple(colours)
+
+
+def labeled_mask(line: dict[str, Any], attribute: str) -> tuple[Any, ...] | None:
+    """The mask URI and the label colours (BACKGROUND aside) of ``line``'s label ``attribute``."""
+    color_map = (line.get(f"{attribute}-metadata") or {}).get("internal-color-map") or {}
+    colours = sorted((str(entry.get("class-name")), str(entry.get("hex-color", "")).lower())
+                     for entry in color_map.values()
+                     if isinstance(entry, dict) and entry.get("class-name") != masks.BACKGROUND)
+    return line.get(attribute), tuple(colours)
+
+
+def load_overlay(spec: JobSpec, s3: S3Store, elements: list[CrowdElement]) -> CannotWork | None:
+    """The verifier's browser loads the overlaid mask too: it must be a readable PNG in a bucket with
+    Ground Truth's CORS rule (sms-cors-update), else the task cannot be worked."""
+    shown = shown_mask(elements)
+    uri = shown[0] if shown else None
+    if uri is None:
+        return CannotWork("ClientError: The worker UI could not load the mask to verify: the overlay's "
+                          "semanticSegmentation.src must be the label's mask through grant_read_access.")
+    bucket, _ = split_s3_uri(uri)
+    if not cors.allows_worker_get(spec.account_id, spec.region, bucket):
+        return CannotWork(cors.failure_reason(bucket))
+    try:
+        masks.colours(s3.read(uri))
+    except S3ObjectMissing as missing:
+        return CannotWork(f"ClientError: The mask to verify could not be read: {missing}.")
+    except masks.MaskError as bad:
+        return CannotWork(f"ClientError: The mask to verify {uri} is not usable: {bad}.")
+    return None

@@ -201,6 +201,8 @@ ROWS: dict[tuple[str, str], Rule] = {
     # AWS Step Functions ("Actions, resources, and condition keys for AWS Step Functions")
     ("stepfunctions", "DescribeExecution"): row("states:DescribeExecution", param("executionArn")),
     ("stepfunctions", "StartExecution"): row("states:StartExecution", param("stateMachineArn")),
+    # ListExecutions is authorised on the stateMachine resource (Service Authorization Reference, Step Functions)
+    ("stepfunctions", "ListExecutions"): row("states:ListExecutions", param("stateMachineArn")),
     # AWS STS: GetCallerIdentity needs no permission (AWS STS API Reference, GetCallerIdentity)
     ("sts", "GetCallerIdentity"): lambda call: [],
     # AWS Lambda ("Actions, resources, and condition keys for AWS Lambda")

@@ -15,7 +15,7 @@ not documented: the sandbox records the first reason and stays Blocked.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sandbox.featurestore.validation import FeatureGroupSchema
 from sandbox.iam import trust
@@ -30,12 +30,30 @@ def offline_object_key(schema: FeatureGroupSchema, account: str, region: str, ev
     created = int(schema.created.timestamp()) if schema.created else 0
     stamp = event_time.strftime("%Y%m%dT%H%M%SZ")
     suffix = hashlib.sha256(f"{schema.arn}/{record_id}/{event_time.isoformat()}".encode()).hexdigest()[:16]
+    if schema.table_format == "Iceberg":
+        partitions: tuple[str, ...] = iceberg_partition(schema, event_time, suffix)
+    else:
+        partitions = (f"year={event_time:%Y}", f"month={event_time:%m}", f"day={event_time:%d}", f"hour={event_time:%H}")
     key = "/".join(part for part in (
         prefix.strip("/"), account, "sagemaker", region, "offline-store", f"{schema.name}-{created}", "data",
-        f"year={event_time:%Y}", f"month={event_time:%m}", f"day={event_time:%d}", f"hour={event_time:%H}",
-        f"{stamp}_{suffix}.parquet",
+        *partitions, f"{stamp}_{suffix}.parquet",
     ) if part)
     return bucket, key
+
+
+def iceberg_partition(schema: FeatureGroupSchema, event_time: datetime, suffix: str) -> tuple[str, str]:
+    """An Iceberg offline store's data folders: ``data/<8 random alphanumerics>/<event time feature>_trunc=
+    <yyyy-mm-dd>/`` (daily partitions, not hourly; the table's metadata under ``metadata/`` next to ``data/``),
+    "Amazon SageMaker Feature Store offline store data format", feature-store-offline."""
+    return suffix[:8], f"{schema.event_time_feature}_trunc={event_time:%Y-%m-%d}"
+
+
+def iceberg_metadata_key(schema: FeatureGroupSchema, account: str, region: str) -> tuple[str, str]:
+    """(bucket, key) of an Iceberg table metadata file Feature Store writes with a commit (its name is
+    Iceberg's ``<version>-<uuid>.metadata.json``; which version a commit writes is not documented)."""
+    bucket, key = offline_object_key(schema, account, region, datetime.fromtimestamp(0, UTC), "metadata")
+    base = key.split("/data/", 1)[0]
+    return bucket, f"{base}/metadata/00000-{hashlib.sha256(schema.arn.encode()).hexdigest()[:32]}.metadata.json"
 
 
 def offline_write_blocked(schema: FeatureGroupSchema, event_time: datetime, record_id: str) -> str | None:
@@ -49,6 +67,9 @@ def offline_write_blocked(schema: FeatureGroupSchema, event_time: datetime, reco
                 f"allow {trust.SAGEMAKER} sts:AssumeRole")
     bucket, key = offline_object_key(schema, account, region, event_time, record_id)
     checks = [("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")]
+    if schema.table_format == "Iceberg":  # each write commits: a new metadata file under metadata/
+        meta_bucket, meta_key = iceberg_metadata_key(schema, account, region)
+        checks.append(("s3:PutObject", f"arn:aws:s3:::{meta_bucket}/{meta_key}"))
     if schema.offline_kms_key_id:
         key_id = schema.offline_kms_key_id
         key_arn = key_id if key_id.startswith("arn:") else f"arn:aws:kms:{region}:{account}:key/{key_id}"

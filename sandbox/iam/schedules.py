@@ -9,7 +9,9 @@ does, so that the schedule's role is tested the way the Scheduler uses it:
   cross-service-confused-deputy-prevention: the ARN must be a schedule group's).
 - It then invokes the target API as that role: for a Step Functions target, StartExecution of
   ``Target.Arn`` with ``Target.Input`` (API_Target; the request is judged by the role's policies
-  through the request hook, ``sandbox.iam.guard``).
+  through the request hook, ``sandbox.iam.guard``); for a universal target
+  (``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>``), that API with ``Target.Input`` as its
+  request (``invoke_universal_target``).
 - A failed invocation goes to the schedule's dead-letter queue when one is configured, with the
   error, after the retry policy is exhausted ("Configuring a schedule's dead-letter queue",
   configuring-schedule-dlq); otherwise it is dropped. The sandbox returns the failure instead of
@@ -33,10 +35,11 @@ class Firing:
     execution_arn: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    response: dict[str, Any] | None = None  # a universal target's API answer (invoke_universal_target)
 
     @property
     def delivered(self) -> bool:
-        return self.execution_arn is not None
+        return self.execution_arn is not None or self.response is not None
 
 
 def schedule_group_arn(region: str, account: str, group: str) -> str:
@@ -58,6 +61,8 @@ def fire_schedule(sandbox: Any, name: str, group: str = "default") -> Firing:
         return Firing(name, error_code="AccessDenied",
                       error_message=f"{trust.SCHEDULER} could not assume {role_arn}: its trust policy must allow "
                                     f"sts:AssumeRole with aws:SourceAccount {account} and aws:SourceArn {source}")
+    if ":aws-sdk:" in target["Arn"]:
+        return invoke_universal_target(sandbox, name, target)
     if ":states:" not in target["Arn"]:
         raise ValueError(f"schedule {name}: the sandbox fires Step Functions targets only, not {target['Arn']}")
     try:
@@ -67,3 +72,28 @@ def fire_schedule(sandbox: Any, name: str, group: str = "default") -> Firing:
     except ClientError as error:
         return Firing(name, error_code=error.response["Error"]["Code"], error_message=error.response["Error"]["Message"])
     return Firing(name, execution_arn=started["executionArn"])
+
+
+def invoke_universal_target(sandbox: Any, name: str, target: dict[str, Any]) -> Firing:
+    """A universal target (``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>``): call that API as the
+    schedule's role with ``Target.Input`` as its request parameters ("Using universal targets",
+    managing-targets-universal: "Input - A well-formed JSON you specify with the request parameters that
+    EventBridge Scheduler sends to the target API"). The role is judged like any caller (sandbox.iam.guard);
+    the API's error is what a dead-letter event would carry."""
+    import boto3
+    from botocore import xform_name
+    from botocore.exceptions import ClientError
+
+    service, action = target["Arn"].rsplit(":", 2)[-2:]
+    try:
+        parameters = json.loads(target.get("Input") or "{}")
+    except ValueError as error:
+        return Firing(name, error_code="ValidationException", error_message=f"Target.Input is not JSON: {error}")
+    try:
+        with acting_as(target["RoleArn"], f"scheduler-{name}"[:64]):
+            client = boto3.client(service, region_name=sandbox.region)
+            response = getattr(client, xform_name(action))(**parameters)
+    except ClientError as error:
+        return Firing(name, error_code=error.response["Error"]["Code"], error_message=error.response["Error"]["Message"])
+    response.pop("ResponseMetadata", None)
+    return Firing(name, response=response)

@@ -15,12 +15,17 @@ from sandbox.patches import base
 PATCHES = (
     "request_entry",  # every in-process request: faults, IAM, the Feature Store runtime
     "s3_bucket_policy",  # aws:SecureTransport in bucket policies
+    "s3_inventory",  # inventory configurations read back as written (sandbox.inventory)
+    "s3_inventory_delete",  # DeleteBucketInventoryConfiguration deletes the configuration, not the bucket
     "stepfunctions_time",  # Wait states and Retry intervals on the sandbox clock
     "stepfunctions_names",  # unnamed executions get a UUID
     "lambda_invoke",  # Invoke runs the uploaded zip
     "sagemaker_feature_groups",  # feature groups: Glue table, Describe/Delete/List
+    "sagemaker_feature_group_update",  # UpdateFeatureGroup(FeatureAdditions) (after the one above)
     "athena",  # Athena runs the SQL (sandbox.athena)
+    "scheduler_targets",  # universal targets (aws-sdk:<service>:<action>) checked like Scheduler
     "stepfunctions_errors",  # SageMaker task errors named as AWS names them
+    "stepfunctions_athena",  # athena:startQueryExecution(.sync) task states
     "sagemaker_workteams",  # workteams (moto has none)
     "iam_propagation",  # roles not assumable right after a change
     "iam",  # SimulatePrincipalPolicy, identities in Lambda threads
@@ -30,6 +35,7 @@ PATCHES = (
     "stepfunctions_stop",  # a stopped execution ends ABORTED
     "stepfunctions_events",  # execution status change events to EventBridge
     "events_lambda_targets",  # EventBridge rules invoke Lambda targets
+    "codebuild",  # webhooks, source credentials, UpdateProject (deploy.py's CI step)
 )
 
 

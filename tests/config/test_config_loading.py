@@ -37,7 +37,8 @@ def test_config_shipped_file_loads_with_its_values(write_config) -> None:
     assert cfg.labels.categories == ("scratch",)
     assert cfg.labeling.label_attribute == "scratch-boxes"
     assert cfg.labeling.keywords == ("image", "bounding box", "scratch", "inspection")
-    assert cfg.labeling.instructions_template == cfg.source.parent / "workflow/assets/labeling.liquid.html"
+    # instructions_template: null, the shipped template of labels.task_type (workflow/assets/)
+    assert cfg.labeling.instructions_template == SHIPPED.parent / "workflow/assets/labeling.liquid.html"
     assert (cfg.labeling.workers_per_object, cfg.labeling.task_time_limit_seconds) == (1, 600)
     assert cfg.labeling.task_availability_lifetime_seconds == 864000
     assert (cfg.labeling.max_concurrent_tasks, cfg.labeling.max_images_per_run) == (1000, 1000)
@@ -69,11 +70,11 @@ def test_config_file_missing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "(top level): the file is empty; expected a mapping with the sections pipeline, storage, feature_store, "
-         "labels, labeling, verification, workforce, polling, schedule, observability, iam"),
+         "labels, labeling, verification, workforce, polling, schedule, observability, iam, ci"),
     ("# only a comment\n", "(top level): the file is empty; expected a mapping with the sections pipeline, storage, "
-                           "feature_store, labels, labeling, verification, workforce, polling, schedule, observability, iam"),
+                           "feature_store, labels, labeling, verification, workforce, polling, schedule, observability, iam, ci"),
     ("- a\n- b\n", "(top level): is a list; expected a mapping with the sections pipeline, storage, feature_store, "
-                   "labels, labeling, verification, workforce, polling, schedule, observability, iam"),
+                   "labels, labeling, verification, workforce, polling, schedule, observability, iam, ci"),
     ("pipeline:\n  name: x\n   region: y\n",
      "line 3, column 10: invalid YAML (mapping values are not allowed here); fix the YAML syntax there"),
     ("pipeline: [a, b\n", "line 2, column 1: invalid YAML (expected ',' or ']', but got '<stream end>'); "

@@ -29,6 +29,8 @@ def _documented_arns(member_doc: str, function: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("function", [
     "PRE-BoundingBox", "PRE-VerificationBoundingBox", "ACS-BoundingBox", "ACS-VerificationBoundingBox",
+    *(f"{kind}-{task}" for kind in ("PRE", "ACS") for task in (
+        "SemanticSegmentation", "VerificationSemanticSegmentation", "ImageMultiClass", "ImageMultiClassMultiLabel")),
 ])
 def test_ground_truth_accounts_match_the_service_model(function: str) -> None:
     shapes = _shapes()
@@ -123,3 +125,18 @@ def test_ground_truth_documented_limits() -> None:
     assert shapes["TaskKeyword"]["pattern"] == gt.TASK_KEYWORD_PATTERN.pattern.strip("^$")
     assert shapes["LabelAttributeName"]["pattern"] == gt.LABEL_ATTRIBUTE_PATTERN.pattern.strip("^$")
     assert "-metadata" in shapes["CreateLabelingJobRequest"]["members"]["LabelAttributeName"]["documentation"]
+
+
+@pytest.mark.parametrize("task_type", ["bounding_box", "semantic_segmentation", "image_classification",
+                                       "multilabel_image_classification"])
+def test_every_task_types_builtin_lambdas_are_documented_in_every_region(task_type: str) -> None:
+    from workflow import task_types
+
+    spec = task_types.spec(task_type)
+    shapes = _shapes()
+    docs = {"pre": shapes["HumanTaskConfig"]["members"]["PreHumanTaskLambdaArn"]["documentation"],
+            "acs": shapes["AnnotationConsolidationConfig"]["members"]["AnnotationConsolidationLambdaArn"]["documentation"]}
+    for task in filter(None, (spec.labeling, spec.verification)):
+        for kind, doc in docs.items():
+            for region in gt.SUPPORTED_REGIONS:
+                assert gt.builtin_lambda_arn(region, kind, task) + "<" in doc  # type: ignore[arg-type]

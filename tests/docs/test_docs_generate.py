@@ -129,7 +129,7 @@ def test_write_svg_runs_dot_when_it_is_installed(monkeypatch, tmp_path, definiti
     monkeypatch.setattr(diagram.shutil, "which", lambda name: fake if name == "dot" else None)
     path = tmp_path / "out" / "graph.svg"
     assert diagram.write_svg(definition, path) == str(path)
-    assert path.read_text() == "<svg><title>Check missing labels</title></svg>\n"
+    assert path.read_text() == "<svg><title>Write unwritten earlier output</title></svg>\n"  # the first state
 
 
 def test_a_failing_dot_is_a_clear_error(tmp_path):
@@ -161,7 +161,7 @@ def test_dry_run_writes_graph_svg_or_says_why_not(monkeypatch, tmp_path, capsys,
     else:
         assert last.startswith(f"skipped {out / 'graph.svg'}: Graphviz 'dot' is not installed")
         assert not (out / "graph.svg").exists()
-    assert json.loads((out / "state_machine.asl.json").read_text())["StartAt"] == "Check missing labels"
+    assert json.loads((out / "state_machine.asl.json").read_text())["StartAt"] == "Write unwritten earlier output"
 
 
 def test_generate_check_reports_a_stale_readme(monkeypatch, tmp_path, capsys):

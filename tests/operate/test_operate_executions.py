@@ -1,6 +1,7 @@
 """The pure parts of operate.executions: durations, tables, causes, the state a run ended in."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,16 +22,16 @@ MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:scratch-labeling"
 
 
 class History:
-    """A Step Functions client answering GetExecutionHistory (newest first) in pages of two."""
+    """A Step Functions client answering GetExecutionHistory (either order) in pages of two."""
 
     def __init__(self, events: list[dict]):
-        self.events = list(reversed(events))
+        self.events = list(events)
 
     def get_execution_history(self, executionArn, reverseOrder, maxResults, nextToken=None):
-        assert reverseOrder
+        events = list(reversed(self.events)) if reverseOrder else self.events
         start = int(nextToken or 0)
-        page = {"events": self.events[start:start + 2]}
-        if start + 2 < len(self.events):
+        page = {"events": events[start:start + 2]}
+        if start + 2 < len(events):
             page["nextToken"] = str(start + 2)
         return page
 
@@ -90,10 +91,29 @@ def test_without_a_fail_state_the_last_state_entered_is_named():
 
 def test_the_table_aligns_columns_and_marks_missing_counts():
     done = _row("SUCCEEDED", summary={"images_found": 1200, "already_labeled": 200, "selected": 1000, "backlog": 0,
-                                      "left_out": 0, "approved": 990, "rejected": 10, "unlabeled": 0, "written": 1000})
+                                      "left_out": 0, "approved": 990, "rejected": 10, "unlabeled": 0,
+                                      "unlabelable": 2, "written": 1000})
     running = ExecutionRow("run-2", "arn", "RUNNING", T0 + timedelta(hours=1), None, None)
     header, first, second = table_lines([running, done], now=T0 + timedelta(hours=1, minutes=5))
     assert header.index("STATUS") == first.index("RUNNING") == second.index("SUCCEEDED")
-    assert first.split()[-9:] == ["-"] * 9 and "5 min 0 s" in first
-    assert second.split()[-9:] == ["1200", "200", "1000", "0", "0", "990", "10", "0", "1000"]
+    assert first.split()[-10:] == ["-"] * 10 and "5 min 0 s" in first
+    assert second.split()[-10:] == ["1200", "200", "1000", "0", "0", "990", "10", "0", "2", "1000"]
     assert "2026-11-29 15:00:00 UTC" in second and "1 min 15 s" in second
+
+
+def test_show_reports_unlabelable_images_and_earlier_runs_output_written_first():
+    from operate.executions import show_lines, unwritten_lines, unwritten_result
+
+    row = _row("SUCCEEDED", summary={"images_found": 14, "selected": 2, "unlabelable": 2, "written": 2})
+    output = json.dumps({"unwritten": {"runs_examined": 1, "runs_written": ["scratch-run-1-abc"], "written": 12,
+                                       "unlabelable": 0, "left": 1, "not_written": []}})
+    sfn = History([_entered("Task", "Write unwritten earlier output"),
+                   {"type": "TaskStateExited", "stateExitedEventDetails": {"name": "Write unwritten earlier output",
+                                                                          "output": output}}])
+    lines = show_lines(sfn, row)
+    assert any("unlabelable (not sent again unless replaced)  2" in line for line in lines)
+    assert "  earlier runs' output written  12 records of scratch-run-1-abc" in lines
+    assert any(line.strip().startswith("earlier runs' output left     1 runs") for line in lines)
+    assert unwritten_result(History([_entered("Task", "Check missing labels")]), "arn") is None
+    assert unwritten_lines({"written": 3, "unlabelable": 3, "runs_written": ["r"]}) == [
+        "earlier runs' output written  3 records (3 unlabelable) of r"]

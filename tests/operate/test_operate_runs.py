@@ -67,10 +67,10 @@ def test_list_shows_status_duration_and_counts_newest_first(deployed):
     assert header.split()[:4] == ["NAME", "STATUS", "STARTED", "DURATION"]
     assert [row.split()[0] for row in rows[:2]] == ["second", "first"]
     second = rows[0].split()
-    assert second[1] == "SUCCEEDED" and second[-9:] == ["6", "6", "0", "0", "0", "0", "0", "0", "0"]  # all labeled already
+    assert second[1] == "SUCCEEDED" and second[-10:] == ["6", "6", "0", "0", "0", "0", "0", "0", "0", "0"]  # all labeled
     first = rows[1].split()
-    found, already, sent, backlog, left_out, approved, rejected, unlabeled, written = map(int, first[-9:])
-    assert (found, already, sent, backlog) == (6, 0, 6, 0)
+    found, already, sent, backlog, left_out, approved, rejected, unlabeled, unlabelable, written = map(int, first[-10:])
+    assert (found, already, sent, backlog, unlabelable) == (6, 0, 6, 0, 0)
     assert left_out + approved + rejected + unlabeled == 6 and written == approved + rejected
     code, lines = run("list", "--max", "1")
     assert code == 0 and len(lines) == 2

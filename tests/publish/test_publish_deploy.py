@@ -9,6 +9,7 @@ import pytest
 from publish.aws import AwsClients
 from publish.changes import DeployError
 from publish.deployer import STEP_ORDER, Deployer
+from workflow import resources
 from workflow.config import replace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +30,8 @@ def test_first_deploy_creates_every_resource(cfg, sandbox):
     actions = {(c.kind, c.name): c.action for c in result.report.changes}
     assert set(actions.values()) == {"created"}
     kinds = [c.kind for c in result.report.changes]
-    assert kinds.count("iam role") == 8  # StopExecutionJobs has its own role
-    assert kinds.count("lambda function") == 4
+    assert kinds.count("iam role") == 9  # StopExecutionJobs has its own role; so do the compaction schedules
+    assert kinds.count("lambda function") == 5  # check, filter, update, stop, write-unwritten
     assert kinds.count("s3 object") == 4
     assert {"s3 bucket", "feature group", "log group", "state machine", "eventbridge rule", "schedule"} <= set(kinds)
     assert result.state_machine_arn.endswith(":stateMachine:scratch-labeling")
@@ -103,11 +104,12 @@ def test_turning_the_schedule_off_deletes_it(cfg, sandbox):
     _deploy(cfg, sandbox)
     off = replace(cfg, schedule=replace(cfg.schedule, expression=None))
     result = _deploy(off, sandbox)
-    schedule = [c for c in result.report.changes if c.kind == "schedule"]
+    name = resources.schedule_name(cfg)  # the compaction schedules are publish.compaction's
+    schedule = [c for c in result.report.changes if c.kind == "schedule" and c.name == name]
     assert [(c.action, c.detail) for c in schedule] == [("deleted", "schedule turned off")]
-    assert boto3.client("scheduler").list_schedules()["Schedules"] == []
+    assert name not in {s["Name"] for s in boto3.client("scheduler").list_schedules()["Schedules"]}
     again = _deploy(off, sandbox)
-    assert [c.action for c in again.report.changes if c.kind == "schedule"] == ["absent"]
+    assert [c.action for c in again.report.changes if c.kind == "schedule" and c.name == name] == ["absent"]
 
 
 def test_configured_roles_are_used_not_created(cfg, sandbox):

@@ -99,6 +99,7 @@ def test_each_role_trusts_one_service_with_only_the_documented_confused_deputy_k
             "StringEquals": {"aws:SourceAccount": "111122223333"},
             "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:{region}:111122223333:schedule-group/default"}}),
     }
+    expected["compaction"] = expected["scheduler"]  # the compaction schedules' role (publish.compaction)
     for role, docs in role_documents(_context(cfg)).items():
         (statement,) = docs.trust["Statement"]
         service, condition = expected[role]
@@ -168,7 +169,10 @@ def test_check_function_may_claim_images_and_read_other_runs_claims_only(cfg):
     assert {r for s in deleting for r in s["Resource"]} == {f"{bucket}/{work}active/*", f"{bucket}/{work}runs/*/input.manifest"}
     for role, statement in _statements(role_documents(ctx)):
         if any(a.startswith("states:") for a in _as_list(statement["Action"])):
-            assert role in {"check_lambda", "scheduler", "stop_lambda"}, f"{role}: {statement['Action']}"
+            assert role in {"check_lambda", "scheduler", "stop_lambda", "update_lambda"}, f"{role}: {statement['Action']}"
+            if role == "update_lambda":  # steps.unwritten_output: the ended executions of this state machine
+                assert statement["Action"] == ["states:ListExecutions"]
+                assert statement["Resource"] == [f"arn:aws:states:{cfg.pipeline.region}:111122223333:stateMachine:scratch-labeling"]
 
 
 def test_xray_is_granted_only_when_tracing_is_on(cfg):
@@ -182,9 +186,15 @@ def test_update_function_writes_and_lists_only_its_progress_markers(cfg):
     statements = {s["Sid"]: s for s in role_documents(_context(cfg))["update_lambda"].policy["Statement"]}
     bucket, work = f"arn:aws:s3:::{cfg.storage.bucket}", cfg.storage.work_prefix
     writes = [s for s in statements.values() if any(a in _as_list(s["Action"]) for a in ("s3:PutObject", "s3:DeleteObject"))]
-    assert [(w["Action"], w["Resource"]) for w in writes] == [(["s3:PutObject"], [f"{bucket}/{work}runs/*/update-progress.json"])]
+    assert [(w["Action"], w["Resource"]) for w in writes] == [(["s3:PutObject"], [
+        f"{bucket}/{work}runs/*/update-progress.json", f"{bucket}/{work}runs/*/unlabelable-progress.json"])]
     listing = statements["ListUpdateProgress"]
-    assert listing["Condition"]["StringLike"]["s3:prefix"] == [f"{work}runs/*/update-progress.json"]
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == [
+        f"{work}runs/*/update-progress.json", f"{work}runs/*/unlabelable-progress.json",
+        f"{work}runs/*/labeling/*/manifests/output/output.manifest",
+        f"{work}runs/*/verification/*/manifests/output/output.manifest"]
+    # HeadObject of a raw image (its ETag for an UNLABELABLE record): read-only, raw prefix only
+    assert statements["ReadRawImageEtags"]["Resource"] == [f"{bucket}/{cfg.storage.raw_prefix}*"]
 
 
 def test_stop_function_reads_executions_and_stops_the_pipelines_jobs_only(cfg):

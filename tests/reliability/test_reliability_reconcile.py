@@ -43,14 +43,49 @@ def test_a_verified_label_of_a_succeeded_run_must_be_stored_otherwise_the_image_
 
 
 def test_the_follow_up_must_send_exactly_what_was_missing_and_end_complete():
-    after = snapshot({A, B, C}, [row(A)], [], set())
-    final = snapshot({A, B, C}, [row(A), row(B, job="run2-vfy")], [], set())
-    result = reconcile(after, {B}, final, unlabelable={C})
-    assert not result.ok
-    assert any("did not send 1 missing images" in p for p in result.problems)
-    good = reconcile(after, {B, C}, final, unlabelable={C})
-    assert good.ok and good.line().startswith("3 / 2 / 1 (after the run: 1 records, 2 missing; follow-up sent 2)")
-    assert "1 unlabelable stay missing" in good.line()
+    etags = {A: "ea", B: "eb", C: "ec"}
+    unlabelable_c = row(C, "UNLABELABLE", job="")
+    unlabelable_c["image_etag"] = "ec"
+    after = snapshot(etags, [row(A), unlabelable_c], [], set())
+    assert after.missing == {B} and after.unlabelable == {C}  # UNLABELABLE at the current ETag: done (contract 1)
+    final = snapshot(etags, [row(A), unlabelable_c, row(B, job="run2-vfy")], [], set())
+    assert not reconcile(after, {B, C}, final, unlabelable={C}).ok  # an unchanged unlabelable object re-sent
+    good = reconcile(after, {B}, final, unlabelable={C})
+    assert good.ok and good.line().startswith("3 / 3 / 0 (after the run: 2 records, 1 missing; follow-up sent 1)")
+    assert "1 unlabelable recorded UNLABELABLE, not sent again" in good.line()
+    replaced = snapshot({**etags, C: "new"}, [row(A), unlabelable_c], [], set())
+    assert replaced.missing == {B, C}  # a replaced object (new ETag) is missing again
+    unrecorded = reconcile(after, {B}, snapshot(etags, [row(A), row(B, job="run2-vfy")], [], set()), unlabelable={C})
+    assert any("no UNLABELABLE record" in p for p in unrecorded.problems)
+
+
+def test_what_the_follow_ups_first_state_wrote_is_not_expected_to_be_sent():
+    after = snapshot({A, B}, [], [(A, "run1-vfy"), (B, "run1-vfy")], set())
+    final = snapshot({A, B}, [row(A), row(B)], [(A, "run1-vfy"), (B, "run1-vfy")], set())
+    result = reconcile(after, None, final, unlabelable=set(), written_first={A, B})
+    assert result.ok and "2 verified earlier, written by the follow-up before it selected" in result.line()
+    assert not reconcile(after, None, final, unlabelable=set()).ok
+
+
+def test_the_minimum_is_each_image_once_per_stage_plus_both_stages_per_rejection():
+    from collections import Counter
+
+    from reliability.cost import Cost, minimum
+
+    assert minimum([A, B, C], unlabelable={C}, rejected=Counter({B: 1})) == 2 + 4 + 1
+    assert minimum([A], set(), Counter(), extra=1) == 3
+    assert Cost(24, 24).cell("ignored when equal") == "24 / 24"
+    assert Cost(36, 24).cell("every task expired") == "36 / 24: every task expired"
+    assert Cost(36, 24).cell() == "36 / 24: UNEXPLAINED"
+
+
+def test_storing_single_cases_keeps_the_other_rows_in_table_order():
+    from reliability.results import merged
+
+    old = [CaseResult(n, "", "", "", "", True, 1.0) for n in ("a", "b", "gone")]
+    fresh = [CaseResult("b", "", "new", "", "", True, 2.0), CaseResult("c", "", "", "", "", True, 3.0)]
+    rows = merged(old, fresh, ["a", "b", "c"])
+    assert [(r.case, r.outcome) for r in rows] == [("a", ""), ("b", "new"), ("c", "")]
 
 
 def test_causes_lose_request_ids_and_run_hashes():
@@ -72,9 +107,10 @@ def test_harness_calls_and_entry_pseudo_operations_are_not_pipeline_calls():
 
 
 def test_only_the_section_between_the_markers_is_replaced():
-    results = [CaseResult("c1", "x|y", "SUCCEEDED", "SUCCEEDED", "1 / 1 / 0", True, 1.0),
-               CaseResult("c2", "z", "FAILED: e", "SUCCEEDED", "1 / 1 / 0; PROBLEM", False, 2.0)]
+    results = [CaseResult("c1", "x|y", "SUCCEEDED", "SUCCEEDED", "1 / 1 / 0", True, 1.0, 2, 2),
+               CaseResult("c2", "z", "FAILED: e", "SUCCEEDED", "1 / 1 / 0; PROBLEM", False, 2.0, 3, 2, "a reason")]
     table = render(results)
+    assert "| 2 / 2 |" in table and "| 3 / 2: a reason |" in table
     assert table.splitlines()[-1] == "2 cases, 1 reconcile"
     assert "x\\|y" in table and "**NO**" in table
     text = f"intro\n{BEGIN}\nold\n{END}\noutro\n"

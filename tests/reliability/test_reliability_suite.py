@@ -52,3 +52,10 @@ def test_a_quick_case_reconciles_and_reproduces_its_stored_row(case):
     fresh = run_case(case)
     assert fresh.ok, fresh.reconciliation
     assert fresh.comparable() == STORED_BY_NAME[case.name].comparable()
+
+
+def test_every_case_sends_ground_truth_the_minimum_or_says_why():
+    """Issue 11: objects sent to Ground Truth equal the case's minimum (reliability.cost), or the row says why."""
+    unexplained = {r.case: f"{r.sent} / {r.minimum}" for r in STORED["cases"]
+                   if r.sent is not None and r.sent != r.minimum and not r.why_unequal}
+    assert not unexplained, unexplained

@@ -49,7 +49,8 @@ def test_counts_and_records_for_approved_rejected_and_unlabeled_lines(s3, featur
     ])
     result = run(s3, featurestore)
     assert {k: v for k, v in result.items() if k != "seconds"} == {
-        "lines_read": 5, "approved": 2, "rejected": 1, "unlabeled": 2, "written": 3, "skipped": 0}
+        "lines_read": 5, "approved": 2, "rejected": 1, "unlabeled": 2, "written": 3, "skipped": 0,
+            "unlabelable": 0}
     assert isinstance(result["seconds"], float)
     assert set(featurestore.records) == {"s3://b/raw/a.jpg", "s3://b/raw/b.jpg", "s3://b/raw/e e+%.jpg"}
     assert featurestore.records["s3://b/raw/b.jpg"]["status"] == "REJECTED"

@@ -22,6 +22,7 @@ EXPECTED = [
     "assets/verification.liquid.html",
     "assets/labeling-categories.json",
     "assets/verification-categories.json",
+    "assets/adjustment.liquid.html",
     "iam/state_machine.json",
     "iam/check_lambda.json",
     "iam/update_lambda.json",
@@ -30,6 +31,9 @@ EXPECTED = [
     "iam/ground_truth.json",
     "iam/feature_store.json",
     "iam/scheduler.json",
+    "iam/compaction.json",
+    "schedules/scratch-labeling-optimize-offline-store.json",  # publish.compaction
+    "schedules/scratch-labeling-vacuum-offline-store.json",
 ]
 # Runs deploy.main with every botocore request refused: any AWS call fails the run.
 POISONED = """
@@ -57,7 +61,8 @@ def test_dry_run_writes_everything_offline(tmp_path):
     result = _run("--dry-run", "--out", str(out))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[:-1] == [str(out / name) for name in EXPECTED]
+    estimate = next(i for i, line in enumerate(lines) if line.startswith("estimated cost of one full run"))
+    assert lines[:estimate] == [str(out / name) for name in (*EXPECTED, "cost.json")]  # then the estimate (workflow.cost)
     assert lines[-1] == str(out / "graph.svg") or lines[-1].startswith(f"skipped {out / 'graph.svg'}")
     assert result.stderr == ""
     definition = json.loads((out / "state_machine.asl.json").read_text())

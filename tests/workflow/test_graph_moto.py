@@ -29,7 +29,9 @@ CHECK = {
     "verification_output_uri": "s3://b/labeling/runs/scratch-run-0123456789/verification/",
 }
 COUNTERS = {"TotalLabeled": 20, "HumanLabeled": 20, "MachineLabeled": 0, "FailedNonRetryableError": 0, "Unlabeled": 0}
-UPDATE = {"lines_read": 20, "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "seconds": 1.5}
+UPDATE = {"lines_read": 20, "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "unlabelable": 0, "seconds": 1.5}
+# The first state (steps.unwritten_output): nothing earlier runs left unwritten.
+UNWRITTEN = {"runs_examined": 0, "runs_written": [], "written": 0, "unlabelable": 0, "left": 0, "not_written": []}
 FILTERED = {"lines_read": 20, "kept": 20, "left_out": 0,
             "manifest_uri": "s3://b/labeling/runs/scratch-run-0123456789/verification-input.manifest"}
 
@@ -39,7 +41,7 @@ def _stub(definition: dict, results: dict[str, object], errors: dict[str, dict] 
     stubbed = copy.deepcopy(definition)
     for name, state in stubbed["States"].items():
         if state["Type"] == "Wait":
-            state.pop("SecondsPath")
+            state.pop("SecondsPath", None)
             state["Seconds"] = 0
         if state["Type"] != "Task":
             continue
@@ -48,7 +50,8 @@ def _stub(definition: dict, results: dict[str, object], errors: dict[str, dict] 
             catch = next(c for c in state["Catch"] if error["Error"] in c["ErrorEquals"] or c["ErrorEquals"] == ["States.ALL"])
             stub = {"Type": "Pass", "Result": error, "ResultPath": catch["ResultPath"], "Next": catch["Next"]}
         else:
-            stub = {"Type": "Pass", "Result": results.get(name, {}), "ResultPath": state["ResultPath"], "Next": state["Next"]}
+            result = results.get(name, UNWRITTEN if name == graph.NAME_WRITE_UNWRITTEN else {})
+            stub = {"Type": "Pass", "Result": result, "ResultPath": state["ResultPath"], "Next": state["Next"]}
         stubbed["States"][name] = stub
     return stubbed
 

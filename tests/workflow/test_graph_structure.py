@@ -10,13 +10,16 @@ from statelint.linter import Linter
 
 from steps import contract, layout, naming
 from workflow import graph, polling
+from workflow.config import replace
 from workflow.graph import render_definition
 from workflow.resources import ResourceArns
 
 
 @pytest.fixture(scope="module")
 def definition(cfg, arns):
-    return render_definition(cfg, arns)
+    # The list-mode check region; the inventory mode's (prepare -> Athena -> select): test_graph_inventory.py
+    listed = replace(cfg, storage=replace(cfg.storage, listing="list"))
+    return render_definition(listed, arns)
 
 
 def _targets(state: dict) -> list[str]:
@@ -62,7 +65,9 @@ def test_terminal_states(definition):
 def test_every_task_retries_transient_errors_and_catches_the_rest(definition):
     states = definition["States"]
     tasks = {name: s for name, s in states.items() if s["Type"] == "Task"}
-    assert len(tasks) == 11 + 4  # and a StopLabelingJob per job after its describe or its create failed
+    # 12 (with the first state, Write unwritten earlier output), and a StopLabelingJob per job after its
+    # describe or its create failed
+    assert len(tasks) == 12 + 4
     for name, task in tasks.items():
         retried = {error for retry in task["Retry"] for error in retry["ErrorEquals"]}
         assert retried and not retried & {"States.ALL", "States.TaskFailed"}, name
@@ -108,7 +113,7 @@ def test_lambda_tasks_retry_every_error_name_aws_documents_for_lambda_service_ex
             assert documented <= retried, (name, documented - retried)
 
 def test_check_missing_labels_event_matches_the_contract(definition, cfg):
-    check = definition["States"][definition["StartAt"]]
+    check = definition["States"][graph.NAME_CHECK]
     assert check["Resource"] == "arn:aws:states:::lambda:invoke"
     payload = check["Parameters"]["Payload"]
     assert set(payload) == {"execution", "input.$", "settings"}
@@ -129,7 +134,7 @@ def test_check_missing_labels_event_matches_the_contract(definition, cfg):
 
 
 def test_nothing_selected_succeeds_at_once(definition):
-    choice = definition["States"][definition["States"][definition["StartAt"]]["Next"]]
+    choice = definition["States"][definition["States"][graph.NAME_CHECK]["Next"]]
     assert choice["Choices"] == [{"Variable": "$.check.selected", "NumericEquals": 0, "Next": "Summarize: nothing to label"}]
     assert choice["Default"] == "Start labeling job"
     summary = definition["States"]["Summarize: nothing to label"]
@@ -250,7 +255,8 @@ def test_state_payload_is_small_and_constant(cfg, definition):
     # Every top-level key the definition writes is in the bound (job_failure and invalid_input,
     # like a catch's stop_error, only occur on the way to a Fail state, replacing nothing larger).
     written = {s["ResultPath"].split(".")[1] for s in definition["States"].values() if s.get("ResultPath") not in (None, "$")}
-    assert written - {"job_failure", "invalid_input"} <= set(state)
+    # unwritten (the first state's counts) is dropped again before the check: the state is the execution input
+    assert written - {"job_failure", "invalid_input", "unwritten"} <= set(state)
     size = len(json.dumps(state).encode())
     print(f"state size bound: {size} bytes")
     assert size < 4096
@@ -264,7 +270,9 @@ def test_filter_labeled_objects_event_matches_the_contract(definition, cfg):
     assert {key.removesuffix(".$") for key in payload} == set(contract.FilterLabeledObjectsEvent.__annotations__)
     assert payload["manifest_uri.$"] == "$.labeling_output.manifest_uri" and payload["run_id.$"] == "$.check.run_id"
     assert payload["settings"] == {"bucket": cfg.storage.bucket, "work_prefix": cfg.storage.work_prefix,
-                                   "label_attribute": cfg.labeling.label_attribute, "kms_key_arn": None}
+                                   "label_attribute": cfg.labeling.label_attribute, "kms_key_arn": None,
+                                   "adjustment_attribute": f"{cfg.labeling.label_attribute}-adjusted"}
+    assert payload["adjustment_manifest_uri"] is None  # on_reject relabel: no adjustment job
     assert set(payload["settings"]) == set(contract.FilterLabeledObjectsSettings.__annotations__)
     assert {k.removesuffix(".$") for k in step["ResultSelector"]} == set(contract.FilterLabeledObjectsResult.__annotations__)
     assert step["ResultPath"] == "$.verification_input"
@@ -319,3 +327,21 @@ def test_failures_that_may_leave_a_job_running_stop_it_first(definition):
         assert stop["Next"] == f"{step} failed" and states[stop["Next"]]["Type"] == "Fail"
     for step in NO_JOB_RUNNING:
         assert states[step]["Catch"][-1]["Next"] == f"{step} failed", step
+
+
+def test_the_run_first_writes_earlier_runs_unwritten_output_then_checks_with_the_execution_input(definition, cfg):
+    first = definition["States"][definition["StartAt"]]
+    assert definition["StartAt"] == graph.NAME_WRITE_UNWRITTEN
+    assert first["Parameters"]["FunctionName"].endswith(":function:scratch-labeling-write-unwritten")
+    payload = first["Parameters"]["Payload"]
+    assert {key.removesuffix(".$") for key in payload} == set(contract.WriteUnwrittenEvent.__annotations__)
+    assert set(payload["settings"]) == set(contract.WriteUnwrittenSettings.__annotations__)
+    assert {k.removesuffix(".$") for k in first["ResultSelector"]} == set(contract.WriteUnwrittenResult.__annotations__)
+    assert first["Catch"][-1]["Next"] == f"{graph.NAME_WRITE_UNWRITTEN} failed"  # fails before any job is paid for
+    wrote = definition["States"][first["Next"]]
+    wait = definition["States"][wrote["Choices"][0]["Next"]]
+    assert wrote["Choices"][0]["Variable"] == "$.unwritten.written" and wait["Type"] == "Wait"
+    assert wait["Seconds"] >= 15 * 60  # the offline store's documented lag: the check must see what was written
+    restore = definition["States"][wrote["Default"]]
+    assert wait["Next"] == wrote["Default"] and restore["Type"] == "Pass"
+    assert restore["Parameters"] == {"input.$": "$$.Execution.Input"} and restore["OutputPath"] == "$.input"

@@ -25,8 +25,11 @@ def test_names_derive_from_the_pipeline_name(cfg):
         "ground_truth": "scratch-labeling-ground-truth",
         "feature_store": "scratch-labeling-feature-store",
         "scheduler": "scratch-labeling-scheduler",
+        "compaction": "scratch-labeling-compaction",
     }
     assert resources.schedule_name(cfg) == "scratch-labeling-schedule"
+    assert resources.compaction_schedule_names(cfg) == {"OPTIMIZE": "scratch-labeling-optimize-offline-store",
+                                                        "VACUUM": "scratch-labeling-vacuum-offline-store"}
 
 
 def test_asset_locations(cfg):
