@@ -71,6 +71,7 @@ DEPLOY_CALLS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("sagemaker", "UpdateFeatureGroup"): (("sagemaker:UpdateFeatureGroup", "feature_group"),),
     # Glue: the offline store's table (read: a deleted group's table is refused) and the inventory's.
     ("glue", "GetTable"): (("glue:GetTable", "glue"), ("glue:GetTable", "inventory_glue")),
+    ("glue", "GetDatabase"): (("glue:GetDatabase", "inventory_glue"),),
     ("glue", "CreateDatabase"): (("glue:CreateDatabase", "inventory_glue"),),
     ("glue", "CreateTable"): (("glue:CreateTable", "inventory_glue"),),
     ("glue", "UpdateTable"): (("glue:UpdateTable", "inventory_glue"),),

@@ -148,11 +148,16 @@ def ensure_table(glue: Any, cfg: PipelineConfig, today: datetime | None = None) 
     """Create the Glue database and table, or bring the table's definition up to date."""
     names = inventory_names(cfg)
     try:
-        glue.create_database(DatabaseInput={"Name": names.database,
-                                            "Description": "S3 Inventory reports of labeling pipelines"})
+        glue.get_database(Name=names.database)
     except ClientError as error:
-        if _code(error) != "AlreadyExistsException":
+        if _code(error) != "EntityNotFoundException":
             raise
+        try:  # a second deploy makes no create call: look first, create only what is absent
+            glue.create_database(DatabaseInput={"Name": names.database,
+                                                "Description": "S3 Inventory reports of labeling pipelines"})
+        except ClientError as create_error:
+            if _code(create_error) != "AlreadyExistsException":
+                raise
     try:
         current = glue.get_table(DatabaseName=names.database, Name=names.table)["Table"]
     except ClientError as error:

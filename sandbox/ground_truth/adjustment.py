@@ -25,36 +25,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.ground_truth import consolidation, workers
+from sandbox.ground_truth import consolidation, simulation, workers
 from sandbox.ground_truth.consolidation import NoLabel
 from sandbox.ground_truth.crowd_form import BOUNDING_BOX, BadAttribute, CrowdElement, attribute_value, first
-from sandbox.ground_truth.errors import ValidationError
 from sandbox.ground_truth.s3io import S3Store
 from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, JobSpec
 from sandbox.images import ImageSize
 from sandbox.workforce import ADJUSTMENT, WorkforceProfile
 
 ADJUSTED, UNADJUSTED = "adjusted", "unadjusted"
-# Adjustment task type -> the metadata type of the labels it adjusts (sms-data-output).
-ADJUSTED_TYPES = {"AdjustmentBoundingBox": OBJECT_DETECTION_TYPE}
 MIN_TIGHTENED_SIZE = 10
-
-
-def check_adjusted_type(task_type: str, lines: list[dict[str, Any]], attribute: str) -> None:
-    """ValidationError when the labels to adjust are of another task type than the adjustment job's."""
-    expected = ADJUSTED_TYPES.get(task_type)
-    if expected is None:
-        return
-    for number, line in enumerate(lines, start=1):
-        metadata = line.get(f"{attribute}-metadata")
-        if not isinstance(metadata, dict) or "failure-reason" in metadata:
-            continue
-        found = metadata.get("type")
-        if found and found != expected:
-            raise ValidationError(
-                f"input manifest line {number}: the label '{attribute}' is of type {found!r}, but {task_type} "
-                f"adjusts {expected!r} labels; the adjustment job's task type must be the original job's"
-            )
 
 
 def shown_initial_boxes(element: CrowdElement) -> list[dict[str, Any]] | None:
@@ -108,8 +88,6 @@ def adjust(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements
 def adjust_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any,
                   line: dict[str, Any]) -> Any:
     """One data object of an adjustment job: an ObjectResult (see simulation.py)."""
-    from sandbox.ground_truth import simulation  # the job plan's helpers (simulation imports this module)
-
     source_ref = line.get("source-ref")
     if source_ref is None:
         return simulation._failure("ClientError: Bounding box tasks need an image: the line has 'source' but no "
@@ -137,3 +115,6 @@ def adjust_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, templ
     modified = (answer.get(consolidation.BOUNDING_BOX_KEY) or {}).get("initialValueModified")
     metadata["adjustment-status"] = ADJUSTED if modified else UNADJUSTED
     return simulation.ObjectResult(simulation.LABELED, label=label, metadata=metadata)
+
+
+simulation.OBJECT_PLANNERS[ADJUSTMENT] = adjust_object

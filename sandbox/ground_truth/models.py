@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sandbox.ground_truth import adjustment  # noqa: F401  (registers the adjustment planner)
 from sandbox.ground_truth.errors import ResourceInUseException, ResourceNotFound, ValidationError
 from sandbox.ground_truth.s3io import S3AccessDenied, S3Store
 from sandbox.ground_truth.simulation import FAILED, LABELED, ObjectResult, output_line, plan_job

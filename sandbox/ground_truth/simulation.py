@@ -15,6 +15,7 @@ error, unknown filter) fails the whole job: ``JobPlan.failure``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,11 @@ class _JobFails(Exception):
     pass
 
 
+# Job kind -> the function that decides one object's outcome, for kinds planned outside this module
+# (registered at import, so this module imports none of them: no import cycle).
+OBJECT_PLANNERS: dict[str, Callable[..., ObjectResult]] = {}
+
+
 def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> JobPlan:
     """Decide every object's outcome, in manifest order."""
     kind_type = OUTPUT_TYPES.get(spec.task_type, OBJECT_DETECTION_TYPE) if spec.kind == LABELING else VERIFICATION_TYPE
@@ -62,10 +68,9 @@ def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> JobPlan
         kind_type = OBJECT_DETECTION_TYPE
     try:
         template = render.parse(spec.template)
-        if spec.kind == ADJUSTMENT:  # sandbox.ground_truth.adjustment (H14b)
-            from sandbox.ground_truth.adjustment import adjust_object
-
-            return JobPlan([adjust_object(spec, workforce, s3, template, line) for line in spec.lines])
+        planner = OBJECT_PLANNERS.get(spec.kind)
+        if planner is not None:  # e.g. adjustment jobs: sandbox.ground_truth.adjustment registers itself
+            return JobPlan([planner(spec, workforce, s3, template, line) for line in spec.lines])
         if spec.kind != LABELING:
             return JobPlan([_verify_object(spec, workforce, s3, template, line) for line in spec.lines])
         if spec.task_type == "BoundingBox":

@@ -97,8 +97,6 @@ def validate_create_request(request: dict[str, Any], account_id: str, region: st
                 "an adjustment job must use a different LabelAttributeName"
             )
         _check_original_labels_kept(categories, lines, audited)
-        from sandbox.ground_truth.adjustment import check_adjusted_type
-
         check_adjusted_type(task_type, lines, audited)
     output_path = request["OutputConfig"]["S3OutputPath"]
     _check_output_path(output_path, s3)
@@ -352,3 +350,23 @@ def _check_output_path(uri: str, s3: S3Store) -> None:
     if not s3.bucket_exists(bucket):
         raise ValidationError(f"OutputConfig.S3OutputPath '{uri}': bucket {bucket!r} does not exist")
 
+
+# Adjustment task type -> the metadata type of the labels it adjusts (sms-data-output).
+ADJUSTED_TYPES = {"AdjustmentBoundingBox": OBJECT_DETECTION_TYPE}
+
+
+def check_adjusted_type(task_type: str, lines: list[dict[str, Any]], attribute: str) -> None:
+    """ValidationError when the labels to adjust are of another task type than the adjustment job's."""
+    expected = ADJUSTED_TYPES.get(task_type)
+    if expected is None:
+        return
+    for number, line in enumerate(lines, start=1):
+        metadata = line.get(f"{attribute}-metadata")
+        if not isinstance(metadata, dict) or "failure-reason" in metadata:
+            continue
+        found = metadata.get("type")
+        if found and found != expected:
+            raise ValidationError(
+                f"input manifest line {number}: the label '{attribute}' is of type {found!r}, but {task_type} "
+                f"adjusts {expected!r} labels; the adjustment job's task type must be the original job's"
+            )

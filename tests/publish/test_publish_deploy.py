@@ -32,7 +32,7 @@ def test_first_deploy_creates_every_resource(cfg, sandbox):
     kinds = [c.kind for c in result.report.changes]
     assert kinds.count("iam role") == 9  # StopExecutionJobs has its own role; so do the compaction schedules
     assert kinds.count("lambda function") == 5  # check, filter, update, stop, write-unwritten
-    assert kinds.count("s3 object") == 4
+    assert kinds.count("s3 object") == 5  # categories, labeling, verification and adjustment templates
     assert {"s3 bucket", "feature group", "log group", "state machine", "eventbridge rule", "schedule"} <= set(kinds)
     assert result.state_machine_arn.endswith(":stateMachine:scratch-labeling")
     assert "states/home?region=eu-west-1#/statemachines/view/" in result.console_url()

@@ -106,7 +106,7 @@ def test_happy_path_ends_with_the_summary(definition):
     assert result["status"] == "SUCCEEDED", result
     assert json.loads(result["output"]) == {
         "images_found": 120, "already_labeled": 100, "missing": 20, "selected": 20, "backlog": 0,
-        "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "left_out": 0,
+        "approved": 18, "rejected": 2, "unlabeled": 0, "unlabelable": 0, "written": 20, "left_out": 0,
         "run_id": CHECK["run_id"], "labeling_job_name": CHECK["labeling_job_name"],
         "verification_job_name": CHECK["verification_job_name"],
     }
