@@ -407,7 +407,7 @@ def bench_export(quick: bool) -> list[Result]:
     )]
 
 
-SCALE_SIZES = (1_000_000, 10_000_000, 100_000_000)
+SCALE_SIZES = (1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
 
 
 class _Body(io.BytesIO):
