@@ -109,12 +109,14 @@ def classification_definition() -> dict:
 
 
 ADJUST_TEXT = """\
-**Adjusting rejected boxes.** With `verification.on_reject: adjust` (bounding boxes), the next run does
-not draw a rejected image again: *Check missing labels* reads the rejected boxes from the image's newest
-record and writes them into an adjustment job's input manifest, and a Parallel state runs a Ground Truth
-bounding-box *adjustment* job (workers correct the boxes shown) beside the labeling job for new images;
-a job with nothing to do is skipped. *Filter labeled objects* joins both outputs into one verification
-job, and every record says which path its label took (`label_path`: `labeling` or `adjustment`).
+**Adjusting rejected labels.** With `verification.on_reject: adjust` (bounding boxes and semantic
+segmentation), the next run does not draw a rejected image again: *Check missing labels* reads the
+rejected label from the image's newest record (the boxes, or the mask and its colour map) and writes it
+into an adjustment job's input manifest, and a Parallel state runs a Ground Truth *adjustment* job
+(workers correct the boxes or the mask shown through `initial-value`) beside the labeling job for new
+images; a job with nothing to do is skipped, and if either job fails both are stopped. *Filter labeled
+objects* joins both outputs into one verification job, and every record says which path its label took
+(`label_path`: `labeling` or `adjustment`).
 """
 
 

@@ -501,6 +501,63 @@ def _aborted_while_labeling(p: SandboxPipeline) -> Acted:
     return Acted(f"{run.outcome.status}; {jobs} (execution-ended rule)", run, _succeeded_jobs(run))
 
 
+TIMEOUT_SECONDS = 6  # real seconds: moto's engine times an execution out on the wall clock, not the simulated one
+
+
+def _timed_out_while_labeling(p: SandboxPipeline) -> Acted:
+    """Issue 11 point 2: the execution times out (the definition's TimeoutSeconds) while its labeling job
+    runs; the execution cannot act, the execution-ended rule must stop the job. The definition the
+    deployer wrote is put back before the follow-up (an operator dropping the too short timeout)."""
+    p.upload_samples(BASE_IMAGES)
+    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # workers take a day: the job runs when time is up
+    arn = p.deploy.state_machine_arn
+    definition = p.sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+    p.sfn.update_state_machine(stateMachineArn=arn,
+                               definition=json.dumps({**json.loads(definition), "TimeoutSeconds": TIMEOUT_SECONDS}))
+    try:
+        run = p.run()
+    finally:
+        p.sfn.update_state_machine(stateMachineArn=arn, definition=definition)
+    p.sandbox.workforce = workforce()
+    jobs = _wait_for_jobs_to_end(p, run)
+    return Acted(f"{run.outcome.status}; {jobs} (execution-ended rule)", run, _succeeded_jobs(run))
+
+
+def _wait_for_jobs_to_end(p: SandboxPipeline, run: Run | None = None, seconds: float = 60.0) -> str:
+    """Wait (real seconds) until no job of the sandbox is Initializing or InProgress; ``kind job Status, ...``
+    of ``run``'s jobs (every job when None)."""
+    import time
+
+    sagemaker = p.clients.client("sagemaker")
+    deadline = time.monotonic() + seconds
+    while True:
+        jobs = {j["LabelingJobName"]: j["LabelingJobStatus"]
+                for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
+                if run is None or (run.run_id and j["LabelingJobName"].startswith(f"{run.run_id}-"))}
+        running = [j for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
+                   if j["LabelingJobStatus"] in ("Initializing", "InProgress")]
+        if not running or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    kinds = {"lbl": "labeling", "vfy": "verification", "adj": "adjustment"}
+    return ", ".join(f"{kinds.get(name.rsplit('-', 1)[-1], name)} job {status}" for name, status in sorted(jobs.items()))
+
+
+DESCRIBE_ATTEMPTS = 1 + 6  # the polling describe's first attempt and its 6 retries (workflow.graph._sagemaker_retry)
+
+
+def _describe_fails_for_good(p: SandboxPipeline) -> Acted:
+    """Issue 11 point 2, the Catch path: the labeling job's status cannot be read past the retries; the run
+    stops its job on the way to its Fail state (workflow.graph._stop_job)."""
+    p.upload_samples(BASE_IMAGES)
+    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # the job is still running when the retries run out
+    p.sandbox.faults.add("sagemaker", "DescribeLabelingJob", error_code="InternalFailure", status=500,
+                         message="planned", times=DESCRIBE_ATTEMPTS)
+    run = p.run()
+    p.sandbox.workforce = workforce()
+    return Acted(f"{describe_run(run)}; {_wait_for_jobs_to_end(p, run)}", run, _succeeded_jobs(run))
+
+
 LAMBDA_AND_JOBS = [
     Case("CheckMissingLabels crash", "the check Lambda raises on its first invocation", _lambda_fault("check", "crash")),
     Case("UpdateFeatureStore crash", "the update Lambda raises on its first invocation",
@@ -525,12 +582,80 @@ LAMBDA_AND_JOBS = [
     Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0),
          why_unequal="every task expired before a worker took it; an expired task is retried (the object is not "
          "at fault), so the follow-up sends them again"),
+    Case("execution timed out while labeling", f"the definition's TimeoutSeconds set to {TIMEOUT_SECONDS} s while "
+         "the labeling job's workers take a day", _timed_out_while_labeling,
+         why_unequal="the rule stopped the timed-out run's job before its objects were labeled: the follow-up sends "
+         "them again"),
+    Case("labeling status unreadable, run stops its job", f"500 InternalFailure on the first {DESCRIBE_ATTEMPTS} "
+         "DescribeLabelingJob calls (the polling describe and all its retries) while the labeling job runs",
+         _describe_fails_for_good,
+         why_unequal="the run stopped its job before its objects were labeled: the follow-up sends them again"),
+]
+
+
+# --- on_reject adjust: rejected labels go to an adjustment job beside the labeling job -------------
+NEW_IMAGES = 3
+
+
+def _adjust_pipeline(p: SandboxPipeline) -> tuple[int, set[str]]:
+    """Redeploy with ``verification.on_reject: adjust``; a first run rejects every label (the same table on
+    every run: a rate between 0 and 1 draws from job names, which change with each run); then 3 new images.
+    Returns how many labels it rejected and its verification job; the follow-up runs with adjust too."""
+    from workflow.config import replace
+
+    p.cfg = replace(p.cfg, verification=replace(p.cfg.verification, on_reject="adjust"))
+    p.redeploy()
+    uris = p.upload_samples(BASE_IMAGES)
+    p.sandbox.workforce = workforce(approval_rate=0.0)
+    first = p.run()
+    if first.outcome.status != "SUCCEEDED":
+        raise RuntimeError(f"the run that rejects labels failed: {describe_run(first)}")
+    body = p.read(uris[0])
+    for i in range(NEW_IMAGES):
+        p.put(f"{p.cfg.storage.raw_prefix}line-c/new-{i}.png", body)
+    p.sandbox.workforce = workforce()
+    return int((first.outcome.output or {}).get("rejected", 0)), _succeeded_jobs(first)
+
+
+def _adjusted(p: SandboxPipeline) -> Acted:
+    """Issue 14 point 3: run 2 sends the rejected images to an adjustment job and the new ones to a labeling
+    job, side by side; both outputs are verified together."""
+    rejected, first_jobs = _adjust_pipeline(p)
+    run = p.run()
+    sagemaker = p.clients.client("sagemaker")
+    sent = {kind: len(p.read(sagemaker.describe_labeling_job(LabelingJobName=name)["InputConfig"]["DataSource"]
+                             ["S3DataSource"]["ManifestS3Uri"]).decode().splitlines())
+            for kind, name in (("labeling", naming.job_names(run.run_id)[0]),
+                               ("adjustment", naming.adjustment_job_name(run.run_id)))} if run.run_id else {}
+    return Acted(f"run 1 rejected {rejected}; run 2 {describe_run(run)} (adjustment job {sent.get('adjustment')} "
+                 f"images, labeling job {sent.get('labeling')})", run, first_jobs | _succeeded_jobs(run))
+
+
+def _fails_beside_adjustment(p: SandboxPipeline) -> Acted:
+    """Run 2's labeling job fails while its adjustment job runs (workers take a day): the Parallel state's
+    catch stops the adjustment job too (workflow.graph._stop_parallel_jobs)."""
+    rejected, first_jobs = _adjust_pipeline(p)
+    p.sandbox.workforce = workforce(fail_labeling_job="Workteam was deleted", verification_seconds=86_400)
+    run = p.run()
+    p.sandbox.workforce = workforce()
+    jobs = _wait_for_jobs_to_end(p, run)
+    return Acted(f"run 1 rejected {rejected}; run 2 {describe_run(run)}; {jobs}", run, first_jobs)
+
+
+ADJUST = [
+    Case("rejected labels adjusted", "on_reject adjust; run 1 rejects every label; run 2 with 3 new images",
+         _adjusted),
+    Case("labeling job fails beside adjustment", "on_reject adjust; run 1 rejects every label; in run 2 "
+         "(3 new images) the labeling job fails while the adjustment job's workers take a day",
+         _fails_beside_adjustment,
+         why_unequal="the failed labeling job's and the stopped adjustment job's objects were sent and nothing came "
+         "back: the follow-up sends them again"),
 ]
 
 
 def all_cases(calls: Iterable[tuple[str, str]]) -> list[Case]:
     """Every case, the API fault cases generated from ``calls``."""
-    return [*BAD_INPUT, *api_fault_cases(calls), *WRITE_FAULTS, *LAMBDA_AND_JOBS]
+    return [*BAD_INPUT, *api_fault_cases(calls), *WRITE_FAULTS, *LAMBDA_AND_JOBS, *ADJUST]
 
 
 def quick_cases(calls: Iterable[tuple[str, str]]) -> list[Case]:

@@ -1,7 +1,9 @@
 """The adjust path (``verification.on_reject: adjust``): rejected images go to an adjustment job.
 
 An image whose newest record is REJECTED still has the label the verifier rejected in that
-record (``annotations``, ``class_map``, the image size). With ``on_reject: adjust`` the check step
+record: bounding boxes (``annotations``, ``class_map``, the image size) or, for semantic
+segmentation (``settings.task_type``), the mask (``mask_uri``, the PNG the labeling or adjustment
+job wrote, and ``color_map``, its ``internal-color-map``). With ``on_reject: adjust`` the check step
 sends such images to a built-in adjustment job with that label, and only the others (never
 labeled, or with no readable previous label) to the labeling job:
 
@@ -14,7 +16,9 @@ labeled, or with no readable previous label) to the labeling job:
 An adjustment job's input line must carry the label being adjusted under its label attribute,
 with ``<attribute>-metadata`` (sms-data-verify-adjust-prereq: "The input manifest file you use
 must contain the label attribute name (LabelAttributeName) of the labels that you want
-adjusted"), in the labeling job's output format (sms-data-output, bounding box). Other keys of
+adjusted"), in the labeling job's output format (sms-data-output: for bounding boxes the boxes and
+``class-map``; for semantic segmentation the mask's S3 URI with ``internal-color-map``, which the
+adjustment template turns into the crowd-semantic-segmentation's ``initial-value``). Other keys of
 the input line (``source-etag``) are kept. Standard library and boto3 only: this ships in the
 Lambda zip.
 """
@@ -24,7 +28,7 @@ import codecs
 import csv
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -34,13 +38,19 @@ from steps.errors import AthenaQueryFailed, ManifestError
 from steps.labeled_images import OfflineTable, PollPolicy, offline_table, run_query
 from steps.manifests import encryption_args, iter_body_lines, read_manifest_lines
 from steps.s3_images import split_s3_uri
+from steps.task_types import SEMANTIC_SEGMENTATION
 
 ON_REJECT_ADJUST = "adjust"
 OBJECT_DETECTION_TYPE = "groundtruth/object-detection"
+SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
 LABELING_JOB_PREFIX = "labeling-job/"  # the metadata's job-name form (sms-data-output)
 PREVIOUS_LABEL_COLUMNS = (
     contract.RECORD_IDENTIFIER, "annotations", "class_map", "width", "height", "depth", "labeling_job",
     contract.EVENT_TIME,
+)
+# semantic_segmentation: the mask and its colours (steps.label_records.segmentation wrote them).
+PREVIOUS_MASK_COLUMNS = (
+    contract.RECORD_IDENTIFIER, "mask_uri", "color_map", "labeling_job", contract.EVENT_TIME,
 )
 SPOOL_BYTES = 16 * 1024 * 1024
 DEFAULT_POLL = PollPolicy()
@@ -60,6 +70,19 @@ class PreviousLabel:
 
 
 @dataclass(frozen=True)
+class PreviousMask:
+    """The rejected mask of one image (semantic segmentation), as its newest record holds it."""
+
+    mask_uri: str
+    color_map: dict[str, dict[str, Any]]
+    job: str
+    event_time: str
+
+
+Previous = PreviousLabel | PreviousMask
+
+
+@dataclass(frozen=True)
 class Split:
     """Where the run's images went: the two job inputs (None when empty) and their counts."""
 
@@ -73,10 +96,10 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def rejected_labels_query(table: OfflineTable) -> str:
+def rejected_labels_query(table: OfflineTable, wanted_columns: tuple[str, ...] = PREVIOUS_LABEL_COLUMNS) -> str:
     """SQL: the previous label of every image whose newest offline-store row is REJECTED and not deleted."""
     uri = _quote(contract.RECORD_IDENTIFIER)
-    columns = ", ".join(_quote(name) for name in PREVIOUS_LABEL_COLUMNS)
+    columns = ", ".join(_quote(name) for name in wanted_columns)
     return (
         f"SELECT {columns} FROM ("
         f"SELECT {columns}, \"status\", \"is_deleted\", row_number() OVER ("
@@ -104,6 +127,28 @@ def previous_label(row: dict[str, str]) -> PreviousLabel | None:
                          job=row.get("labeling_job") or "", event_time=row.get(contract.EVENT_TIME) or "")
 
 
+def previous_mask(row: dict[str, str]) -> PreviousMask | None:
+    """The mask of one result row, or None when the record does not hold a usable semantic segmentation label."""
+    mask_uri = row.get("mask_uri") or ""
+    try:
+        color_map = json.loads(row.get("color_map") or "")
+    except ValueError:
+        return None
+    if not mask_uri.startswith("s3://") or not isinstance(color_map, dict) or not color_map:
+        return None
+    if not all(isinstance(entry, dict) and entry.get("hex-color") for entry in color_map.values()):
+        return None
+    return PreviousMask(mask_uri, {str(key): dict(entry) for key, entry in color_map.items()},
+                        job=row.get("labeling_job") or "", event_time=row.get(contract.EVENT_TIME) or "")
+
+
+def _reader(task_type: str | None) -> tuple[tuple[str, ...], Callable[[dict[str, str]], Previous | None]]:
+    """The columns to read and the row parser for labels.task_type (bounding_box when unset)."""
+    if task_type == SEMANTIC_SEGMENTATION:
+        return PREVIOUS_MASK_COLUMNS, previous_mask
+    return PREVIOUS_LABEL_COLUMNS, previous_label
+
+
 def read_rows(s3: Any, result_uri: str, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
     """Stream the rows of an Athena result CSV as dicts of ``columns`` (a NULL reads as "")."""
     bucket, key = split_s3_uri(result_uri)
@@ -128,8 +173,9 @@ def read_rows(s3: Any, result_uri: str, columns: tuple[str, ...]) -> Iterator[di
 def rejected_labels(
     sagemaker: Any, athena: Any, s3: Any, settings: contract.CheckMissingLabelsSettings, wanted: set[str],
     poll: PollPolicy = DEFAULT_POLL,
-) -> dict[str, PreviousLabel]:
-    """Image URI -> previous label, for the ``wanted`` images whose newest record is REJECTED.
+) -> dict[str, Previous]:
+    """Image URI -> previous label (boxes, or a mask for semantic segmentation), for the ``wanted`` images
+    whose newest record is REJECTED.
 
     Memory is bounded by ``wanted`` (at most one run's images), not by the store.
     """
@@ -138,13 +184,14 @@ def rejected_labels(
     table, _ = offline_table(sagemaker, settings["feature_group_name"])
     if table is None:  # no group (allow_empty_feature_group): nothing was ever rejected
         return {}
-    result_uri = run_query(athena, rejected_labels_query(table), settings["athena_workgroup"],
+    columns, parse = _reader(settings.get("task_type"))
+    result_uri = run_query(athena, rejected_labels_query(table, columns), settings["athena_workgroup"],
                            settings["athena_output_uri"], settings.get("kms_key_arn"), poll)
-    found: dict[str, PreviousLabel] = {}
-    for row in read_rows(s3, result_uri, PREVIOUS_LABEL_COLUMNS):
+    found: dict[str, Previous] = {}
+    for row in read_rows(s3, result_uri, columns):
         uri = row[contract.RECORD_IDENTIFIER]
         if uri in wanted:
-            label = previous_label(row)
+            label = parse(row)
             if label is not None:
                 found[uri] = label
     return found
@@ -159,9 +206,19 @@ def creation_date(event_time: str) -> str:
     return parsed.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def adjustment_line(line: dict[str, Any], label: PreviousLabel, label_attribute: str) -> dict[str, Any]:
+def adjustment_line(line: dict[str, Any], label: Previous, label_attribute: str) -> dict[str, Any]:
     """``line`` with the previous label under ``label_attribute`` and its ``-metadata`` (sms-data-output)."""
     out = dict(line)
+    if isinstance(label, PreviousMask):  # semantic segmentation: the mask's S3 URI (the attribute ends with -ref)
+        out[label_attribute] = label.mask_uri
+        out[f"{label_attribute}-metadata"] = {
+            "internal-color-map": label.color_map,
+            "type": SEGMENTATION_TYPE,
+            "human-annotated": "yes",
+            "creation-date": creation_date(label.event_time),
+            "job-name": LABELING_JOB_PREFIX + label.job,
+        }
+        return out
     out[label_attribute] = {
         "image_size": [{"width": label.width, "height": label.height, "depth": label.depth}],
         "annotations": label.annotations,
@@ -184,7 +241,7 @@ def _put(s3: Any, bucket: str, key: str, body: IO[bytes], kms_key_arn: str | Non
 
 def split_input(
     s3: Any, settings: contract.CheckMissingLabelsSettings, run: str, input_manifest_uri: str,
-    previous: dict[str, PreviousLabel],
+    previous: dict[str, Previous],
 ) -> Split:
     """Write the run's labeling and adjustment inputs from its input manifest; ``previous`` decides."""
     bucket, work_prefix, kms = settings["bucket"], settings["work_prefix"], settings.get("kms_key_arn")

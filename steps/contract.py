@@ -34,6 +34,7 @@ class CheckMissingLabelsSettings(TypedDict):
     kms_key_arn: str | None
     on_reject: NotRequired[str]  # "adjust": REJECTED images go to the adjustment job (steps.adjustment)
     label_attribute: NotRequired[str]  # with on_reject adjust: the labeling job's attribute (the previous label)
+    task_type: NotRequired[str]  # labels.task_type: the previous label is boxes or a mask (default bounding_box)
     # storage.listing and, unless it is "list", where the S3 Inventory reports are (steps.inventory).
     listing: NotRequired[str]  # auto | inventory | list
     inventory_config_id: NotRequired[str]
@@ -75,6 +76,8 @@ class UpdateFeatureStoreSettings(TypedDict):
     approved_index: int  # verification class index meaning "label correct" (0)
     task_type: NotRequired[str]  # labels.task_type (steps.task_types); absent: bounding_box
     min_confidence: NotRequired[float]  # classification: lowest consolidated confidence that is APPROVED
+    # labeling.unlabelable_reasons: failure-reason fragments that also mean UNLABELABLE (steps.unlabelable.markers)
+    unlabelable_reasons: NotRequired[list[str]]
     max_concurrency: int  # BatchWriteRecord calls in flight (at most; steps.aimd lowers it under throttling)
     bucket: NotRequired[str]  # with work_prefix and the event's run_id: where the update's progress is kept
     work_prefix: NotRequired[str]

@@ -1,4 +1,4 @@
-"""Write what earlier runs verified (or found unlabelable) but never wrote, before a run selects images.
+"""Write what earlier runs labeled (and verified) or found unlabelable but never wrote, before a run selects images.
 
 A run whose update step still failed after its retries (or that failed, was aborted or timed out
 after its jobs produced output) leaves its output manifests in S3 and its images missing from the
@@ -10,9 +10,22 @@ running executions are never among them, so their outputs are left alone):
 1. derives the run id and job names from the execution (steps.naming, as steps.stop_execution_jobs
    does; AWS renders ``$$.Execution.StartTime`` with milliseconds, both renderings are tried);
 2. skips outputs whose progress marker says ``complete`` (steps.update_progress);
-3. writes the verification output's lines the marker does not list (the update's own code, which
-   skips written lines, so nothing is written twice), then the labeling output's UNLABELABLE lines
-   (steps.unlabelable), and marks each output complete.
+3. writes the lines of the output the update step writes records from, that its marker does not list
+   (the update's own code, which skips written lines, so nothing is written twice), then the labeling
+   output's UNLABELABLE lines (steps.unlabelable), and marks each output complete.
+
+The output the records come from is the one the update step reads (workflow.graph, ``Update feature
+store``): the verification job's output for bounding boxes and semantic segmentation; the labeling
+job's own output for image classification and multi-label image classification, which have no
+verification job (steps.task_types.has_verification), with ``labels.min_confidence`` deciding APPROVED
+or REJECTED exactly as in the update (the same settings, the same steps.records code). So a
+classification run that failed after its labeling job completed does not leave its paid labels to be
+bought again. With ``verification.on_reject: adjust`` the adjustment job's labels reach the feature
+group only through the verification job, whose input holds the labeling and the adjustment job's
+labeled lines (steps.filter_labeled_objects) and whose output therefore holds both, each with its
+``label_path``: recovering the verification output recovers both paths. Labels drawn but never
+verified (a run that failed before its verification job completed) are not written by the update
+either, and are not written here.
 
 Two runs starting together may both write the same earlier output: the records are identical (a
 record is a full overwrite with the same values), so that costs writes, never a wrong label.
@@ -31,7 +44,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from steps import aws, layout, naming, update_progress
+from steps import aws, layout, naming, task_types, update_progress
 from steps.contract import WriteUnwrittenEvent, WriteUnwrittenResult, WriteUnwrittenSettings
 from steps.errors import FeatureStoreWriteFailed, ManifestError
 from steps.log import StepSummary
@@ -75,8 +88,10 @@ class PendingRun:
     """One run's outputs that are not (yet) complete."""
 
     run_id: str
-    manifest_uri: str | None  # the verification output, when it exists and is not complete
-    labeling_manifest_uri: str | None  # the labeling output, likewise
+    # The output the update writes records from (the verification output; the labeling output for
+    # classification), when it exists and is not complete
+    manifest_uri: str | None
+    labeling_manifest_uri: str | None  # the labeling output (its UNLABELABLE lines), likewise
 
 
 def _incomplete(s3: Any, bucket: str, key: str, marker_key: str) -> str | None:
@@ -91,11 +106,20 @@ def _incomplete(s3: Any, bucket: str, key: str, marker_key: str) -> str | None:
     return uri
 
 
-def pending_run(s3: Any, bucket: str, work_prefix: str, run: str) -> PendingRun | None:
-    """The run's outputs still to write, or None when there is nothing (no output, or all complete)."""
+def records_output_key(work_prefix: str, run: str, task_type: str = task_types.BOUNDING_BOX) -> str:
+    """Key of the output manifest the update step writes the run's records from (workflow.graph: the verification
+    output, or for classification, which has no verification job, the labeling output)."""
     labeling_job, verification_job = naming.job_names(run)
-    verified = _incomplete(s3, bucket, layout.output_manifest_key(layout.verification_output_prefix(work_prefix, run),
-                                                                  verification_job),
+    if task_types.has_verification(task_type):
+        return layout.output_manifest_key(layout.verification_output_prefix(work_prefix, run), verification_job)
+    return layout.output_manifest_key(layout.labeling_output_prefix(work_prefix, run), labeling_job)
+
+
+def pending_run(s3: Any, bucket: str, work_prefix: str, run: str,
+                task_type: str = task_types.BOUNDING_BOX) -> PendingRun | None:
+    """The run's outputs still to write, or None when there is nothing (no output, or all complete)."""
+    labeling_job, _ = naming.job_names(run)
+    verified = _incomplete(s3, bucket, records_output_key(work_prefix, run, task_type),
                            layout.update_progress_key(work_prefix, run))
     labeled = _incomplete(s3, bucket, layout.output_manifest_key(layout.labeling_output_prefix(work_prefix, run),
                                                                  labeling_job),
@@ -108,7 +132,8 @@ def pending_run(s3: Any, bucket: str, work_prefix: str, run: str) -> PendingRun 
 def _pending(s3: Any, settings: WriteUnwrittenSettings, executions: list[dict[str, Any]]) -> Iterator[PendingRun]:
     for execution in executions:
         for run in run_ids(settings["job_name_prefix"], execution):
-            pending = pending_run(s3, settings["bucket"], settings["work_prefix"], run)
+            pending = pending_run(s3, settings["bucket"], settings["work_prefix"], run,
+                                  settings.get("task_type", task_types.BOUNDING_BOX))
             if pending is not None:
                 yield pending
 

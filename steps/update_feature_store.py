@@ -25,7 +25,7 @@ from steps.errors import FeatureStoreWriteFailed
 from steps.log import StepSummary
 from steps.manifests import read_manifest_lines
 from steps.records import RecordContext, parse_line, to_feature_values
-from steps.unlabelable import head_etag, parse_labeling_line
+from steps.unlabelable import head_etag, markers, parse_labeling_line
 from steps.update_progress import Progress
 
 RETRY_POLICY = RetryPolicy()  # up to 8 attempts per batch, 0.1 s .. 5 s full-jitter backoff
@@ -67,13 +67,15 @@ def _records(
 
 def _unlabelable_records(
     s3: Any, manifest_uri: str, label_attribute: str, labeling_job: str, counts: _Counts, written: set[int],
-    limit: int | None = None,
+    limit: int | None = None, object_markers: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[int, list[dict[str, str]]]]:
-    """(line number, feature values) of the labeling output's UNLABELABLE records not in ``written``."""
+    """(line number, feature values) of the labeling output's UNLABELABLE records not in ``written``
+    (``object_markers``: the failure-reason fragments that mean UNLABELABLE, steps.unlabelable.markers)."""
     etag_of = head_etag(s3)
+    found = object_markers or markers()
     handed = 0
     for number, raw in read_manifest_lines(s3, manifest_uri):
-        record = parse_labeling_line(number, raw, label_attribute, labeling_job, etag_of)
+        record = parse_labeling_line(number, raw, label_attribute, labeling_job, etag_of, found)
         if record is None:
             continue
         counts.unlabelable += 1
@@ -171,7 +173,8 @@ def write_run_outputs(
             done = marker.load() if marker else set()
             before = total.written
             _write(featurestore, settings, _unlabelable_records(s3, labeling_uri, settings["label_attribute"],
-                                                                event["labeling_job_name"], counts, done, limit),
+                                                                event["labeling_job_name"], counts, done, limit,
+                                                                markers(settings.get("unlabelable_reasons"))),
                    marker, policy, total)
             summary.add(unlabelable_written=total.written - before)
             if counts.capped:

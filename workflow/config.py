@@ -146,6 +146,11 @@ def _null_is_empty(value: Any) -> Any:
     return {} if value is None else value
 
 
+def _null_is_no_reasons(value: Any) -> Any:
+    """labeling.unlabelable_reasons: null (or an empty YAML key) is no extra reason."""
+    return () if value is None else value
+
+
 def _tags(values: dict[str, str]) -> dict[str, str]:
     for key, value in values.items():
         found = tags.tag_problem(key, value, shown)
@@ -430,6 +435,12 @@ class LabelingSection(JobSection):
     max_images_per_run: Annotated[int, Field(
         ge=1, le=MAX_IMAGES_PER_RUN_MAX,
         description="Images sent to one labeling job ({range}); the rest is reported as backlog.")] = 1000
+    unlabelable_reasons: Annotated[StrList, BeforeValidator(_null_is_no_reasons), Field(
+        title="reason fragment",
+        description="Fragments (case-insensitive) of a labeling output line's failure-reason that mean the image "
+                    "itself cannot be labeled: recorded UNLABELABLE and not sent again until the object is replaced. "
+                    "Real Ground Truth's wording is undocumented: add it once seen. Reasons about the task "
+                    "(expired, access denied, not found) are always retried.")] = ()
 
 
 class VerificationSection(JobSection):
@@ -443,8 +454,8 @@ class VerificationSection(JobSection):
         title="on_reject",
         description="What the next run does with an image whose newest verdict is REJECTED: 'relabel' (a new "
                     "labeling job draws it again) or 'adjust' (a built-in adjustment job shows workers the rejected "
-                    "boxes to correct, in parallel with the labeling job for new images, with the labeling "
-                    "section's settings; bounding_box only).")] = "relabel"
+                    "boxes or mask to correct, in parallel with the labeling job for new images, with the labeling "
+                    "section's settings; bounding_box and semantic_segmentation only).")] = "relabel"
 
 
 class WorkforceSection(_Section):
@@ -745,16 +756,23 @@ def _template_fits(cfg: PipelineConfig, kind: str, element: str, name: str | Non
                       "or keep that element and name", kind, "instructions_template")
 
 
-# Task types (labels.task_type) with a built-in adjustment job (sms-data-verify-start-api).
-# Ground Truth also adjusts semantic segmentation (AdjustmentSemanticSegmentation); the pipeline does not yet:
-# it would need the rejected mask as the adjustment job's input.
-ADJUSTABLE_TASK_TYPES = ("bounding_box",)
+# Task types (labels.task_type) with a built-in adjustment job (sms-data-verify-start-api, "Bounding Box and
+# Semantic Segmentation": AdjustmentBoundingBox, AdjustmentSemanticSegmentation); classification has none.
+ADJUSTABLE_TASK_TYPES = ("bounding_box", "semantic_segmentation")
 ADJUSTMENT_ATTRIBUTE_SUFFIX = "-adjusted"
 
 
 def adjustment_attribute(label_attribute: str) -> str:
-    """The adjustment job's LabelAttributeName: Ground Truth requires one other than the adjusted label's."""
-    return label_attribute + ADJUSTMENT_ATTRIBUTE_SUFFIX
+    """The adjustment job's LabelAttributeName: Ground Truth requires one other than the adjusted label's.
+
+    A semantic segmentation label attribute ends with ``-ref``, and so must its adjustment job's
+    (CreateLabelingJob, LabelAttributeName: "Image semantic segmentation (SemanticSegmentation) and
+    adjustment (AdjustmentSemanticSegmentation) labeling jobs" must end with "-ref"): ``scratch-ref``
+    gives ``scratch-adjusted-ref``, ``scratch-boxes`` gives ``scratch-boxes-adjusted``.
+    """
+    base = label_attribute.removesuffix(task_types.REF_SUFFIX)
+    ref = task_types.REF_SUFFIX if base != label_attribute else ""
+    return base + ADJUSTMENT_ATTRIBUTE_SUFFIX + ref
 
 
 def _adjustment_fits(cfg: PipelineConfig) -> None:
@@ -763,15 +781,15 @@ def _adjustment_fits(cfg: PipelineConfig) -> None:
         return
     task_type = getattr(cfg.labels, "task_type", "bounding_box")
     if task_type not in ADJUSTABLE_TASK_TYPES:
-        why = ("Ground Truth has no adjustment job for it" if task_type not in ("semantic_segmentation",)
-               else "the pipeline does not adjust masks yet")
-        raise problem(f"'adjust' does not apply to labels.task_type {task_type!r}: {why}",
+        raise problem(f"'adjust' does not apply to labels.task_type {task_type!r}: Ground Truth has no adjustment "
+                      "job for it",
                       f"use 'relabel', or labels.task_type {' or '.join(ADJUSTABLE_TASK_TYPES)}",
                       "verification", "on_reject")
     attribute = adjustment_attribute(cfg.labeling.label_attribute)
     if len(attribute) > gt.LABEL_ATTRIBUTE_MAX:
+        tail = attribute[len(cfg.labeling.label_attribute.removesuffix(task_types.REF_SUFFIX)):]  # -adjusted[-ref]
         raise problem(f"is {len(cfg.labeling.label_attribute)} characters, too long for the adjustment job's "
-                      f"attribute {attribute[:20]}...{ADJUSTMENT_ATTRIBUTE_SUFFIX}",
+                      f"attribute {attribute[:20]}...{tail}",
                       f"use at most {gt.LABEL_ATTRIBUTE_MAX - len(ADJUSTMENT_ATTRIBUTE_SUFFIX)} characters with "
                       "verification.on_reject: adjust", "labeling", "label_attribute")
     # Three jobs are polled (labeling and adjustment side by side, then verification): they must fit the
@@ -786,7 +804,7 @@ def _adjustment_fits(cfg: PipelineConfig) -> None:
                       f"over {budget} ({HISTORY_BUDGET_SHARE:.0%} of the {poll.EXECUTION_HISTORY_LIMIT} limit)",
                       f"{fix}, or use 'relabel'", "verification", "on_reject")
     if attribute == cfg.verification.label_attribute:
-        raise problem(f"{attribute!r} is the adjustment job's attribute (labeling.label_attribute + "
+        raise problem(f"{attribute!r} is the adjustment job's attribute (labeling.label_attribute with "
                       f"'{ADJUSTMENT_ATTRIBUTE_SUFFIX}')", "use another name with verification.on_reject: adjust",
                       "verification", "label_attribute")
 

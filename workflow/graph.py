@@ -27,8 +27,10 @@ fails past its retries, and after a create whose retries of SageMaker's catch-al
 (5xx) ran out (a 5xx does not prove the job was not created). No stop where no job can be
 running: a refused create (4xx), a throttled create, the job's own terminal status
 (Completed/Failed/Stopped), the filter step (the labeling job completed, verification not
-created) and the update step (both jobs completed). ABORTED and TIMED_OUT executions cannot
-act; an EventBridge rule stops their jobs (steps/stop_execution_jobs.py).
+created) and the update step (both jobs completed). With on_reject adjust, a failed Parallel
+state stops both its jobs (the failed branch's and the one still running) before the run fails.
+ABORTED and TIMED_OUT executions cannot act; an EventBridge rule stops their jobs
+(steps/stop_execution_jobs.py).
 """
 from __future__ import annotations
 
@@ -226,6 +228,7 @@ def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
     # steps.adjustment: with on_reject adjust, rejected images go to the adjustment job with their previous label
     settings["on_reject"] = cfg.verification.on_reject
     settings["label_attribute"] = cfg.labeling.label_attribute
+    settings["task_type"] = cfg.labels.task_type  # which previous label steps.adjustment reads (boxes or a mask)
     return {**settings, **inventory_settings(cfg)}  # storage.listing and the inventory's names (steps.inventory)
 
 
@@ -250,6 +253,7 @@ def update_settings(cfg: PipelineConfig) -> dict[str, Any]:
         "approved_index": APPROVED_INDEX,
         "task_type": cfg.labels.task_type,
         "min_confidence": cfg.labels.min_confidence,
+        "unlabelable_reasons": list(cfg.labeling.unlabelable_reasons),  # steps.unlabelable.markers
         "max_concurrency": LAMBDA_MAX_CONCURRENCY,
         "bucket": cfg.storage.bucket,
         "work_prefix": cfg.storage.work_prefix,
@@ -656,8 +660,9 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
                 "verification_job_name.$": job_requests.VERIFICATION_JOB_NAME_PATH,
                 "run_id.$": "$.check.run_id",
                 "settings": update_settings(cfg),
-                # objects Ground Truth cannot label become UNLABELABLE records (steps.unlabelable)
-                **({} if _adjust(cfg) else {"labeling_manifest_uri.$": "$.labeling_output.manifest_uri"}),
+                # objects Ground Truth cannot label become UNLABELABLE records (steps.unlabelable); under
+                # on_reject adjust a skipped labeling job leaves it null, and the step then writes none
+                "labeling_manifest_uri.$": "$.labeling_output.manifest_uri",
             },
         },
         result_selector={f"{name}.$": f"$.Payload.{name}" for name in UPDATE_RESULT_FIELDS},
@@ -708,6 +713,7 @@ def _verification_stage(cfg: PipelineConfig, arns: ResourceArns, schedule: list[
 
 
 NAME_JOBS = "Labeling and adjustment"
+PARALLEL_STOP_WAIT_SECONDS = 30  # a CreateLabelingJob call returns in seconds; then the stops find its job
 
 
 def _labeling_and_adjustment(cfg: PipelineConfig, arns: ResourceArns, schedule: list[int], labeling: _JobStage,
@@ -719,8 +725,10 @@ def _labeling_and_adjustment(cfg: PipelineConfig, arns: ResourceArns, schedule: 
 
     A job that completes with nothing labeled does not fail the run here: the other job's labels
     still go on (FilterLabeledObjects counts the unlabeled lines, "Anything to verify?" ends a run
-    with none). A branch that fails (job failed, stopped, refused) fails the Parallel state, and so
-    the run, with that branch's error and cause.
+    with none). A branch that fails (job failed, stopped, refused, its describe failing) fails the
+    Parallel state and stops the other branch, not the SageMaker job that branch started: the catch
+    stops both jobs (``_stop_parallel_jobs``), then the run fails naming this state, with the
+    branch's error and cause in its cause.
     """
     adjustment = _JobStage(
         title="Adjustment",
@@ -750,9 +758,41 @@ def _labeling_and_adjustment(cfg: PipelineConfig, arns: ResourceArns, schedule: 
         anything.add_choice(ChoiceRule.IsNull(manifest_path, True), skip)
         anything.default_choice(_job_stage(stage, schedule, done))
         jobs.add_branch(anything)
+    jobs.add_catch(Catch(error_equals=["States.ALL"], next_step=_stop_parallel_jobs(stages, _step_failed(NAME_JOBS)),
+                         result_path="$.error"))
     jobs.next(gather)
     gather.next(next_step)
     return jobs
+
+
+def _stop_parallel_jobs(stages: tuple[tuple[_JobStage, str], ...], fail: Fail) -> State:
+    """After the Parallel state failed: StopLabelingJob on each job of ``stages`` that was started, then ``fail``.
+
+    "If any branch fails ... the entire Parallel state is considered to have failed and all its
+    branches are stopped", but what a branch started goes on ("invoked Lambda functions continue to
+    run", Parallel workflow state, Error Handling: https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html):
+    a labeling job keeps its workers labeling objects nobody reads. The page's advice for cleanup is
+    a Wait first, so that a call in flight (here: the other branch's createLabelingJob) lands before
+    the stop. A job whose input manifest is null was never created: no call. A job that already ended
+    (the failed branch's own: Failed, Stopped) or does not exist answers ValidationException or
+    ResourceNotFound: as in ``_stop_job``, caught into ``$.stop_error``, and the next job is stopped all
+    the same; ``$.error`` (the branch's error) reaches ``fail``. Returns the first state.
+    """
+    first: State = fail
+    for stage, manifest_path in reversed(stages):
+        stop = Task(f"{NAME_JOBS} failed: stop {stage.noun}", resource=STOP_LABELING_JOB_RESOURCE,
+                    parameters={"LabelingJobName.$": stage.name_path}, result_path=None)
+        stop.add_retry(Retry(error_equals=SAGEMAKER_TRANSIENT_ERRORS, interval_seconds=2, max_attempts=3,
+                             backoff_rate=2.0))
+        stop.add_catch(Catch(error_equals=["States.ALL"], next_step=first, result_path="$.stop_error"))
+        stop.next(first)
+        started = Choice(f"{NAME_JOBS} failed: {stage.noun} started?")
+        started.add_choice(ChoiceRule.IsNull(manifest_path, True), first)
+        started.default_choice(stop)
+        first = started
+    settle = Wait(f"{NAME_JOBS} failed: let a create in flight land", seconds=PARALLEL_STOP_WAIT_SECONDS)
+    settle.next(first)
+    return settle
 
 
 def render_definition(cfg: PipelineConfig, arns: ResourceArns) -> dict[str, Any]:

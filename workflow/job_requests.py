@@ -119,12 +119,21 @@ def template_text(cfg: PipelineConfig, kind: str) -> str:
 # Replaced in the adjustment template at deploy time: the labeling job's LabelAttributeName.
 ADJUSTED_ATTRIBUTE_MARKER = "__ADJUSTED_LABEL_ATTRIBUTE__"
 ADJUSTMENT_TEMPLATE = Path(__file__).resolve().parent / "assets" / "adjustment.liquid.html"
+# The shipped adjustment template per labels.task_type (uploaded as adjustment.liquid.html): the task type's
+# element showing the previous label through initial-value (sms-data-verify-start-api).
+ADJUSTMENT_TEMPLATES = {
+    task_types.BOUNDING_BOX: ADJUSTMENT_TEMPLATE,
+    task_types.SEMANTIC_SEGMENTATION: ADJUSTMENT_TEMPLATE.with_name("semantic-segmentation-adjustment.liquid.html"),
+}
 
 
 def adjustment_template_text(cfg: PipelineConfig) -> str:
-    """The adjustment job's worker template: the shipped one, reading the previous label's attribute."""
-    return ADJUSTMENT_TEMPLATE.read_text(encoding="utf-8").replace(ADJUSTED_ATTRIBUTE_MARKER,
-                                                                   cfg.labeling.label_attribute)
+    """The adjustment job's worker template: the task type's shipped one, reading the previous label's attribute.
+
+    Classification has no adjustment job: it gets the bounding-box one, uploaded as every asset is and never used.
+    """
+    template = ADJUSTMENT_TEMPLATES.get(cfg.labels.task_type, ADJUSTMENT_TEMPLATE)
+    return template.read_text(encoding="utf-8").replace(ADJUSTED_ATTRIBUTE_MARKER, cfg.labeling.label_attribute)
 
 
 def _tags(cfg: PipelineConfig) -> list[dict[str, str]]:

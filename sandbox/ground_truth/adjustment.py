@@ -1,4 +1,5 @@
-"""Bounding-box adjustment jobs (AdjustmentBoundingBox) in the sandbox: the worker corrects the label shown.
+"""Adjustment jobs in the sandbox (AdjustmentBoundingBox, AdjustmentSemanticSegmentation): the worker corrects
+the label shown.
 
 What AWS documents, and the sandbox does:
 - the job's input lines carry the label to adjust under its attribute with ``<attribute>-metadata``
@@ -20,16 +21,47 @@ ACS-BoundingBox does (consolidation.py); ``adjustment-status`` follows ``initial
 The simulated worker's rule (deterministic): every box shown is tightened by a tenth of its width
 and height on each side (boxes under 10 pixels stay); a page that shows no box gets boxes drawn
 from scratch, as a labeling worker draws them (``WorkforceProfile.draw_boxes``).
+
+Masks (AdjustmentSemanticSegmentation), as documented:
+- the labels to adjust are semantic segmentation labels (metadata type ``groundtruth/semantic-segmentation``,
+  the mask PNG's S3 URI under the attribute, ``internal-color-map`` in the metadata: sms-data-output);
+- the worker sees the previous mask only through the crowd-semantic-segmentation ``initial-value``: a JSON
+  object with the mask's ``src`` (through grant_read_access) and the ``labelMappings`` of its colours
+  (sms-ui-template-crowd-semantic-segmentation, "initial-value"); the worker's browser loads that mask as it
+  loads the image (sms-cors-update documents the CORS rule for the input images; that the mask's bucket
+  needs it too is our reading, as for the verification overlay in workers.load_overlay);
+- the answer is the element's output (``labeledImage.pngImageData``, ``labelMappings``,
+  ``inputImageProperties``) with ``initialValueModified`` (same page, "Output");
+- the output is a semantic segmentation label (a new mask PNG and its ``internal-color-map``) with
+  ``adjustment-status`` (sms-data-verify-manifest).
+Undocumented, chosen here: ACS-AdjustmentSemanticSegmentation reads the answer under
+``crowd-semantic-segmentation`` as ACS-SemanticSegmentation does and writes the mask where the labeling
+job does (simulation.mask_uri); what the browser does with an initial-value mask it cannot load.
+The simulated worker's rule for masks (deterministic, Pillow): each label colour's painted area is
+trimmed to its bounding box shrunk by a tenth of its width and height on each side (areas under 10
+pixels stay); ``initialValueModified`` says whether a pixel changed. A page without ``initial-value``
+gets a mask painted from scratch (``workers.paint``).
 """
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from sandbox.ground_truth import consolidation, simulation, workers
+from PIL import Image, ImageChops, ImageDraw
+
+from sandbox.ground_truth import consolidation, cors, masks, simulation, workers
 from sandbox.ground_truth.consolidation import NoLabel
-from sandbox.ground_truth.crowd_form import BOUNDING_BOX, BadAttribute, CrowdElement, attribute_value, first
-from sandbox.ground_truth.s3io import S3Store
-from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, JobSpec
+from sandbox.ground_truth.crowd_form import (
+    BOUNDING_BOX,
+    SEMANTIC_SEGMENTATION,
+    BadAttribute,
+    CrowdElement,
+    attribute_value,
+    first,
+)
+from sandbox.ground_truth.render import s3_uri_of_granted_url
+from sandbox.ground_truth.s3io import S3ObjectMissing, S3Store, split_s3_uri
+from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, SEGMENTATION_TYPE, JobSpec
 from sandbox.images import ImageSize
 from sandbox.workforce import ADJUSTMENT, WorkforceProfile
 
@@ -86,8 +118,10 @@ def adjust(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements
 
 
 def adjust_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any,
-                  line: dict[str, Any]) -> Any:
-    """One data object of an adjustment job: an ObjectResult (see simulation.py)."""
+                  line: dict[str, Any], index: int = 0) -> Any:
+    """One data object of an adjustment job (the ``index``-th of its manifest): an ObjectResult (see simulation.py)."""
+    if spec.task_type == ADJUST_MASKS:
+        return adjust_mask_object(spec, workforce, s3, template, line, index)
     source_ref = line.get("source-ref")
     if source_ref is None:
         return simulation._failure("ClientError: Bounding box tasks need an image: the line has 'source' but no "
@@ -115,6 +149,137 @@ def adjust_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, templ
     modified = (answer.get(consolidation.BOUNDING_BOX_KEY) or {}).get("initialValueModified")
     metadata["adjustment-status"] = ADJUSTED if modified else UNADJUSTED
     return simulation.ObjectResult(simulation.LABELED, label=label, metadata=metadata)
+
+
+ADJUST_MASKS = "AdjustmentSemanticSegmentation"
+
+
+def shown_initial_mask(element: CrowdElement) -> dict[str, Any] | None:
+    """The crowd-semantic-segmentation's ``initial-value`` ({"src", "labelMappings"}), or None when it sets none."""
+    text = element.attrs.get("initial-value")
+    if text is None or not text.strip():
+        return None
+    try:
+        value = attribute_value(text)
+    except BadAttribute:
+        return None
+    return value if isinstance(value, dict) and value.get("src") else None
+
+
+def load_initial_mask(spec: JobSpec, s3: S3Store, shown: dict[str, Any]) -> bytes | workers.CannotWork:
+    """The mask the worker's browser loads from ``initial-value``'s ``src``, as it loads the image: a
+    grant_read_access URL into a bucket with Ground Truth's CORS rule (sms-cors-update), a readable PNG."""
+    uri = s3_uri_of_granted_url(str(shown.get("src", "")))
+    if uri is None:
+        return workers.CannotWork("ClientError: The worker UI could not load the mask to adjust: initial-value's src "
+                                  "must be the label's mask through grant_read_access.")
+    bucket, _ = split_s3_uri(uri)
+    if not cors.allows_worker_get(spec.account_id, spec.region, bucket):
+        return workers.CannotWork(cors.failure_reason(bucket))
+    try:
+        png = s3.read(uri)
+        masks.colours(png)
+    except S3ObjectMissing as missing:
+        return workers.CannotWork(f"ClientError: The mask to adjust could not be read: {missing}.")
+    except masks.MaskError as bad:
+        return workers.CannotWork(f"ClientError: The mask to adjust {uri} is not usable: {bad}.")
+    return png
+
+
+def _colour_area(image: Image.Image, hex_colour: str) -> Image.Image:
+    """An "L" image: 255 where ``image`` (RGB) has ``hex_colour``, 0 elsewhere."""
+    value = hex_colour.lstrip("#")
+    target = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+    bands = [band.point(lambda v, t=t: 255 if v == t else 0) for band, t in zip(image.split(), target, strict=True)]
+    return ImageChops.multiply(ImageChops.multiply(bands[0], bands[1]), bands[2])
+
+
+def trim_mask(png: bytes, colours: list[str]) -> tuple[bytes, bool]:
+    """The worker's correction of a mask: each colour's area trimmed to its bounding box less a tenth of its
+    width and height on each side (areas under 10 px stay). Returns (the PNG, whether a pixel changed)."""
+    with Image.open(io.BytesIO(png)) as opened:
+        before = opened.convert("RGB")
+    after = before.copy()
+    background = Image.new("RGB", before.size, masks.BACKGROUND_HEX)
+    for colour in colours:
+        area = _colour_area(before, colour)
+        box = area.getbbox()
+        if box is None:
+            continue
+        left, top, right, bottom = box
+        width, height = right - left, bottom - top
+        if width < MIN_TIGHTENED_SIZE or height < MIN_TIGHTENED_SIZE:
+            continue
+        dx, dy = width // 10, height // 10
+        ImageDraw.Draw(area).rectangle((left + dx, top + dy, right - dx - 1, bottom - dy - 1), fill=0)
+        after.paste(background, (0, 0), area)  # what is left of the area, outside the kept box, is erased
+    out = io.BytesIO()
+    after.save(out, format="PNG")
+    return out.getvalue(), after.tobytes() != before.tobytes()
+
+
+def adjust_mask(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, source_ref: str,
+                elements: list[CrowdElement], size: ImageSize) -> dict[str, Any] | workers.CannotWork:
+    """The worker's crowd-semantic-segmentation answer: the shown mask corrected, with ``initialValueModified``."""
+    element = first(elements, SEMANTIC_SEGMENTATION)
+    if element is None:
+        return {}
+    shown = shown_initial_mask(element)
+    if shown is None:  # the page shows no previous mask: the worker paints from scratch
+        painted = workers.paint(spec, workforce, source_ref, elements, size)
+        if isinstance(painted, workers.CannotWork):
+            return painted
+        result = painted.get(element.name or "", {})
+        return {element.name or "": {**result, "initialValueModified": bool(result.get("labelMappings"))}}
+    png = load_initial_mask(spec, s3, shown)
+    if isinstance(png, workers.CannotWork):
+        return png
+    raw = shown.get("labelMappings")
+    mappings: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    colours = [str((mappings[label] or {}).get("color", "")).lower() for label in sorted(mappings)
+               if isinstance(mappings[label], dict)]
+    corrected, modified = trim_mask(png, [colour for colour in colours if len(colour) == 7])
+    return {
+        element.name or "": {
+            "inputImageProperties": {"height": size.height, "width": size.width},
+            "labelMappings": mappings,
+            "labeledImage": {"pngImageData": masks.encode(corrected)},
+            "initialValueModified": modified,
+        }
+    }
+
+
+def adjust_mask_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any,
+                       line: dict[str, Any], index: int) -> Any:
+    """One data object of an AdjustmentSemanticSegmentation job: an ObjectResult with the new mask's file."""
+    source_ref = line.get("source-ref")
+    if source_ref is None:
+        return simulation._failure("ClientError: Image tasks need an image: the line has 'source' but no "
+                                   "'source-ref'.", SEGMENTATION_TYPE)
+    attribute = spec.audited_attribute or ""
+    previous = line.get(f"{attribute}-metadata")
+    if attribute not in line or not isinstance(previous, dict) or "failure-reason" in previous:
+        return simulation._failure(f"ClientError: The data object has no '{attribute}' label to adjust.",
+                                   SEGMENTATION_TYPE)
+    elements = simulation._render(spec, template, line, SEGMENTATION_TYPE)
+    if isinstance(elements, simulation.ObjectResult):
+        return elements
+    size = workers.load_image(spec, s3, elements)
+    if isinstance(size, workers.CannotWork):
+        return simulation._failure(size.reason, SEGMENTATION_TYPE)
+    if workforce.task_expires(ADJUSTMENT, spec.name, source_ref):
+        return simulation._failure(simulation.EXPIRED_REASON, SEGMENTATION_TYPE, simulation.UNLABELED)
+    answer = adjust_mask(spec, workforce, s3, source_ref, elements, size)
+    if isinstance(answer, workers.CannotWork):
+        return simulation._failure(answer.reason, SEGMENTATION_TYPE)
+    try:
+        uri, metadata, png = consolidation.semantic_segmentation(spec, workforce, source_ref, answer, size,
+                                                                 simulation.mask_uri(spec, index))
+    except NoLabel as no_label:
+        return simulation._failure(str(no_label), SEGMENTATION_TYPE)
+    modified = (answer.get(consolidation.SEGMENTATION_KEY) or {}).get("initialValueModified")
+    metadata["adjustment-status"] = ADJUSTED if modified else UNADJUSTED
+    return simulation.ObjectResult(simulation.LABELED, label=uri, metadata=metadata, files={uri: png})
 
 
 simulation.OBJECT_PLANNERS[ADJUSTMENT] = adjust_object

@@ -34,8 +34,8 @@ TASK_TYPES: dict[str, str] = {
     # The other image task types (sms-task-types; botocore's HumanTaskConfig.PreHumanTaskLambdaArn documents their ARNs).
     "SemanticSegmentation": LABELING, "VerificationSemanticSegmentation": VERIFICATION,
     "ImageMultiClass": LABELING, "ImageMultiClassMultiLabel": LABELING,
-    # Adjustment of bounding boxes (sms-data-verify-start-api; sandbox.ground_truth.adjustment).
-    "AdjustmentBoundingBox": ADJUSTMENT,
+    # Adjustment of bounding boxes and masks (sms-data-verify-start-api; sandbox.ground_truth.adjustment).
+    "AdjustmentBoundingBox": ADJUSTMENT, "AdjustmentSemanticSegmentation": ADJUSTMENT,
 }
 
 _BUILTIN_ARN = re.compile(r"^arn:aws:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<kind>PRE|ACS)-(?P<task>[A-Za-z0-9]+)$")

@@ -24,7 +24,7 @@ from sandbox.ground_truth import consolidation, render, workers
 from sandbox.ground_truth.consolidation import VERIFICATION_TYPE, NoLabel
 from sandbox.ground_truth.crowd_form import crowd_elements
 from sandbox.ground_truth.s3io import S3Store
-from sandbox.ground_truth.validation import OBJECT_DETECTION_TYPE, JobSpec
+from sandbox.ground_truth.validation import ADJUSTED_TYPES, OBJECT_DETECTION_TYPE, JobSpec
 from sandbox.workforce import ADJUSTMENT, LABELING, WorkforceProfile
 
 LABELED = "labeled"
@@ -64,13 +64,13 @@ OBJECT_PLANNERS: dict[str, Callable[..., ObjectResult]] = {}
 def plan_job(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store) -> JobPlan:
     """Decide every object's outcome, in manifest order."""
     kind_type = OUTPUT_TYPES.get(spec.task_type, OBJECT_DETECTION_TYPE) if spec.kind == LABELING else VERIFICATION_TYPE
-    if spec.kind == ADJUSTMENT:
-        kind_type = OBJECT_DETECTION_TYPE
+    if spec.kind == ADJUSTMENT:  # the adjusted labels' type (sms-data-verify-manifest: the original task's output)
+        kind_type = ADJUSTED_TYPES.get(spec.task_type, OBJECT_DETECTION_TYPE)
     try:
         template = render.parse(spec.template)
         planner = OBJECT_PLANNERS.get(spec.kind)
         if planner is not None:  # e.g. adjustment jobs: sandbox.ground_truth.adjustment registers itself
-            return JobPlan([planner(spec, workforce, s3, template, line) for line in spec.lines])
+            return JobPlan([planner(spec, workforce, s3, template, line, index) for index, line in enumerate(spec.lines)])
         if spec.kind != LABELING:
             return JobPlan([_verify_object(spec, workforce, s3, template, line) for line in spec.lines])
         if spec.task_type == "BoundingBox":

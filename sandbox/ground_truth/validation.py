@@ -352,7 +352,7 @@ def _check_output_path(uri: str, s3: S3Store) -> None:
 
 
 # Adjustment task type -> the metadata type of the labels it adjusts (sms-data-output).
-ADJUSTED_TYPES = {"AdjustmentBoundingBox": OBJECT_DETECTION_TYPE}
+ADJUSTED_TYPES = {"AdjustmentBoundingBox": OBJECT_DETECTION_TYPE, "AdjustmentSemanticSegmentation": SEGMENTATION_TYPE}
 
 
 def check_adjusted_type(task_type: str, lines: list[dict[str, Any]], attribute: str) -> None:

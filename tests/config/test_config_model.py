@@ -70,7 +70,8 @@ def test_a_misspelt_key_is_reported_as_unknown_before_the_missing_one(write_conf
         load_config(path)
     assert str(caught.value) == (f"{path}: labeling.titel: is not a known key; allowed here: label_attribute, title, "
                                  "description, keywords, instructions_template, workers_per_object, task_time_limit_seconds, "
-                                 "task_availability_lifetime_seconds, max_concurrent_tasks, max_images_per_run")
+                                 "task_availability_lifetime_seconds, max_concurrent_tasks, max_images_per_run, "
+                                 "unlabelable_reasons")
 
 
 def test_source_is_not_a_config_key(write_config) -> None:

@@ -32,8 +32,6 @@ def _error(write_config, changes) -> str:
      "no adjustment job for it; use 'relabel', or labels.task_type bounding_box"),
     ({"verification.on_reject": "adjust", "labels.task_type": "multilabel_image_classification"},
      "Ground Truth has no adjustment job for it"),
-    ({"verification.on_reject": "adjust", "labels.task_type": "semantic_segmentation",
-      "labeling.label_attribute": "scratch-mask-ref"}, "the pipeline does not adjust masks yet"),
     ({"verification.on_reject": "adjust", "verification.label_attribute": "scratch-boxes-adjusted"},
      "verification.label_attribute: 'scratch-boxes-adjusted' is the adjustment job's attribute"),
     ({"verification.on_reject": "adjust", "polling.max_interval_seconds": 4500},  # two jobs fit, three do not

@@ -34,4 +34,4 @@ def test_the_readme_draws_the_adjust_state_machine_as_the_code_builds_it():
 def test_the_config_reference_describes_on_reject():
     reference = _generator().section_text((ROOT / "README.md").read_text(encoding="utf-8"), "config-reference")
     row = next(line for line in reference.splitlines() if line.startswith("| `verification.on_reject` |"))
-    assert "`relabel`" in row and "'adjust'" in row and "bounding_box only" in row
+    assert "`relabel`" in row and "'adjust'" in row and "bounding_box and semantic_segmentation only" in row

@@ -1,6 +1,6 @@
 """The reliability suite: a representative subset runs here, the full table comes from `python -m reliability`.
 
-The full run (51 cases in reliability/cases.py, 7-9 minutes on 2 busy cores) stores
+The full run (63 cases in reliability/cases.py, about 10 minutes on 2 busy cores) stores
 reliability/results.json and renders README.md's reliability section from it. Here:
 README equals render(results.json); results.json covers every case of the table; every stored
 case reconciles; and the quick subset, run afresh, reproduces its stored rows (timings aside).
