@@ -24,8 +24,6 @@ Lambda zip.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import json
 import tempfile
 from collections.abc import Callable, Iterator
@@ -34,10 +32,9 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from steps import contract, layout, naming
-from steps.errors import AthenaQueryFailed, ManifestError
-from steps.labeled_images import OfflineTable, PollPolicy, offline_table, run_query
-from steps.manifests import encryption_args, iter_body_lines, read_manifest_lines
-from steps.s3_images import split_s3_uri
+from steps.errors import ManifestError
+from steps.labeled_images import OfflineTable, PollPolicy, offline_table, read_result_rows, run_query
+from steps.manifests import encryption_args, read_manifest_lines
 from steps.task_types import SEMANTIC_SEGMENTATION
 
 ON_REJECT_ADJUST = "adjust"
@@ -151,23 +148,8 @@ def _reader(task_type: str | None) -> tuple[tuple[str, ...], Callable[[dict[str,
 
 def read_rows(s3: Any, result_uri: str, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
     """Stream the rows of an Athena result CSV as dicts of ``columns`` (a NULL reads as "")."""
-    bucket, key = split_s3_uri(result_uri)
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-    try:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        reader = csv.reader(decoder.decode(line) for line in iter_body_lines(body, keepends=True))
-        header = next(reader, None)
-        if header is None:
-            return
-        absent = [name for name in columns if name not in header]
-        if absent:
-            raise AthenaQueryFailed(f"Athena result {result_uri} has columns {header}, expected {list(columns)}")
-        indexes = {name: header.index(name) for name in columns}
-        for row in reader:
-            if row:
-                yield {name: row[index] for name, index in indexes.items()}
-    finally:
-        body.close()
+    for row in read_result_rows(s3, result_uri, columns):
+        yield dict(zip(columns, row, strict=True))
 
 
 def rejected_labels(

@@ -117,28 +117,39 @@ def adjust(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements
     }
 
 
+def _ready_to_adjust(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any, line: dict[str, Any],
+                     kind_type: str, tasks: str) -> Any:
+    """What every adjustment object needs before a worker answers: (source-ref, the rendered elements,
+    the image size), or the ObjectResult of the object's failure (no image, no label to adjust, a page
+    that does not render, an image that cannot be loaded, an expired task)."""
+    source_ref = line.get("source-ref")
+    if source_ref is None:
+        return simulation._failure(f"ClientError: {tasks} need an image: the line has 'source' but no "
+                                   "'source-ref'.", kind_type)
+    attribute = spec.audited_attribute or ""
+    previous = line.get(f"{attribute}-metadata")
+    if attribute not in line or not isinstance(previous, dict) or "failure-reason" in previous:
+        return simulation._failure(f"ClientError: The data object has no '{attribute}' label to adjust.", kind_type)
+    elements = simulation._render(spec, template, line, kind_type)
+    if isinstance(elements, simulation.ObjectResult):
+        return elements
+    size = workers.load_image(spec, s3, elements)
+    if isinstance(size, workers.CannotWork):
+        return simulation._failure(size.reason, kind_type)
+    if workforce.task_expires(ADJUSTMENT, spec.name, source_ref):
+        return simulation._failure(simulation.EXPIRED_REASON, kind_type, simulation.UNLABELED)
+    return source_ref, elements, size
+
+
 def adjust_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any,
                   line: dict[str, Any], index: int = 0) -> Any:
     """One data object of an adjustment job (the ``index``-th of its manifest): an ObjectResult (see simulation.py)."""
     if spec.task_type == ADJUST_MASKS:
         return adjust_mask_object(spec, workforce, s3, template, line, index)
-    source_ref = line.get("source-ref")
-    if source_ref is None:
-        return simulation._failure("ClientError: Bounding box tasks need an image: the line has 'source' but no "
-                                   "'source-ref'.", OBJECT_DETECTION_TYPE)
-    attribute = spec.audited_attribute or ""
-    previous = line.get(f"{attribute}-metadata")
-    if attribute not in line or not isinstance(previous, dict) or "failure-reason" in previous:
-        return simulation._failure(f"ClientError: The data object has no '{attribute}' label to adjust.",
-                                   OBJECT_DETECTION_TYPE)
-    elements = simulation._render(spec, template, line, OBJECT_DETECTION_TYPE)
-    if isinstance(elements, simulation.ObjectResult):
-        return elements
-    size = workers.load_image(spec, s3, elements)
-    if isinstance(size, workers.CannotWork):
-        return simulation._failure(size.reason, OBJECT_DETECTION_TYPE)
-    if workforce.task_expires(ADJUSTMENT, spec.name, source_ref):
-        return simulation._failure(simulation.EXPIRED_REASON, OBJECT_DETECTION_TYPE, simulation.UNLABELED)
+    ready = _ready_to_adjust(spec, workforce, s3, template, line, OBJECT_DETECTION_TYPE, "Bounding box tasks")
+    if isinstance(ready, simulation.ObjectResult):
+        return ready
+    source_ref, elements, size = ready
     answer = adjust(spec, workforce, source_ref, elements, size)
     if isinstance(answer, workers.CannotWork):
         return simulation._failure(answer.reason, OBJECT_DETECTION_TYPE)
@@ -252,23 +263,10 @@ def adjust_mask(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, source_
 def adjust_mask_object(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, template: Any,
                        line: dict[str, Any], index: int) -> Any:
     """One data object of an AdjustmentSemanticSegmentation job: an ObjectResult with the new mask's file."""
-    source_ref = line.get("source-ref")
-    if source_ref is None:
-        return simulation._failure("ClientError: Image tasks need an image: the line has 'source' but no "
-                                   "'source-ref'.", SEGMENTATION_TYPE)
-    attribute = spec.audited_attribute or ""
-    previous = line.get(f"{attribute}-metadata")
-    if attribute not in line or not isinstance(previous, dict) or "failure-reason" in previous:
-        return simulation._failure(f"ClientError: The data object has no '{attribute}' label to adjust.",
-                                   SEGMENTATION_TYPE)
-    elements = simulation._render(spec, template, line, SEGMENTATION_TYPE)
-    if isinstance(elements, simulation.ObjectResult):
-        return elements
-    size = workers.load_image(spec, s3, elements)
-    if isinstance(size, workers.CannotWork):
-        return simulation._failure(size.reason, SEGMENTATION_TYPE)
-    if workforce.task_expires(ADJUSTMENT, spec.name, source_ref):
-        return simulation._failure(simulation.EXPIRED_REASON, SEGMENTATION_TYPE, simulation.UNLABELED)
+    ready = _ready_to_adjust(spec, workforce, s3, template, line, SEGMENTATION_TYPE, "Image tasks")
+    if isinstance(ready, simulation.ObjectResult):
+        return ready
+    source_ref, elements, size = ready
     answer = adjust_mask(spec, workforce, s3, source_ref, elements, size)
     if isinstance(answer, workers.CannotWork):
         return simulation._failure(answer.reason, SEGMENTATION_TYPE)

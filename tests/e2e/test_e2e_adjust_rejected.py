@@ -7,14 +7,13 @@ are verified together, and every record says which path its label took (label_pa
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
+from adjust_helpers import adjust_config, half_rejecting_sandbox
 
-from reliability.pipeline import QUICK_JOBS, ROOT, TIME_SCALE, SandboxPipeline
+from reliability.pipeline import QUICK_JOBS, SandboxPipeline
 from reliability.reconcile import current_records
-from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
 from steps import layout, naming
 
@@ -24,21 +23,8 @@ NEW_IMAGES = 3
 
 @pytest.fixture()
 def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
-                 workforce=WorkforceProfile(seed=11, approval_rate=0.5, **QUICK_JOBS)) as box:
+    with half_rejecting_sandbox() as box:
         yield box
-
-
-def adjust_config(tmp_path: Path) -> Path:
-    """config.yaml with on_reject: adjust (templates by absolute path)."""
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    text = text.replace("on_reject: relabel", "on_reject: adjust")
-    text = text.replace("listing: auto", "listing: list")  # this test is about the jobs, not the image list
-    text = text.replace("instructions_template: workflow/", f"instructions_template: {ROOT}/workflow/")
-    assert "on_reject: adjust" in text
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _lines(pipeline: SandboxPipeline, uri: str) -> list[dict]:

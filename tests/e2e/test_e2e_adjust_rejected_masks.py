@@ -12,12 +12,12 @@ import json
 
 import boto3
 import pytest
+from adjust_helpers import half_rejecting_sandbox
 from PIL import Image
 from task_type_configs import write_config
 
-from reliability.pipeline import QUICK_JOBS, TIME_SCALE, SandboxPipeline
+from reliability.pipeline import QUICK_JOBS, SandboxPipeline
 from reliability.reconcile import current_records
-from sandbox import Sandbox
 from sandbox.ground_truth import masks
 from sandbox.workforce import WorkforceProfile
 from steps import layout, naming
@@ -28,8 +28,7 @@ NEW_IMAGES = 3
 
 @pytest.fixture()
 def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
-                 workforce=WorkforceProfile(seed=11, approval_rate=0.5, **QUICK_JOBS)) as box:
+    with half_rejecting_sandbox() as box:
         yield box
 
 

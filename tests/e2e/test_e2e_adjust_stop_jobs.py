@@ -7,13 +7,11 @@ jobs fails while the other is still running (its workers take a day).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import boto3
 import pytest
+from adjust_helpers import adjust_config, half_rejecting_sandbox
 
-from reliability.pipeline import QUICK_JOBS, ROOT, TIME_SCALE, SandboxPipeline
-from sandbox import Sandbox
+from reliability.pipeline import QUICK_JOBS, SandboxPipeline
 from sandbox.workforce import WorkforceProfile
 from steps import naming
 from workflow.graph import NAME_JOBS
@@ -25,24 +23,13 @@ DAY = 86_400
 
 @pytest.fixture()
 def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
-                 workforce=WorkforceProfile(seed=11, approval_rate=0.5, **QUICK_JOBS)) as box:
+    with half_rejecting_sandbox() as box:
         yield box
-
-
-def _adjust_config(tmp_path: Path) -> Path:
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    text = text.replace("on_reject: relabel", "on_reject: adjust").replace("listing: auto", "listing: list")
-    text = text.replace("instructions_template: workflow/", f"instructions_template: {ROOT}/workflow/")
-    assert "on_reject: adjust" in text
-    path = tmp_path / "config.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _second_run_with_one_job_failing(sandbox, tmp_path, **workforce):
     """Run 1 (some labels rejected), then run 2 with 3 new images under ``workforce``; returns (run 2, jobs)."""
-    pipeline = SandboxPipeline(sandbox, _adjust_config(tmp_path))
+    pipeline = SandboxPipeline(sandbox, adjust_config(tmp_path))
     uris = pipeline.upload_samples(IMAGES)
     first = pipeline.run()
     assert first.outcome.status == "SUCCEEDED", (first.outcome.error, first.outcome.cause)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from test_e2e_adjust_rejected import adjust_config
+from adjust_helpers import adjust_config, half_rejecting_sandbox
 
-from reliability.pipeline import QUICK_JOBS, TIME_SCALE, SandboxPipeline
+from reliability.pipeline import QUICK_JOBS, SandboxPipeline
 from reliability.reconcile import current_records
-from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
 from steps import naming
 
@@ -20,8 +19,7 @@ NEW_IMAGES = 2
 
 @pytest.fixture()
 def sandbox():
-    with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
-                 workforce=WorkforceProfile(seed=11, approval_rate=0.5, **QUICK_JOBS)) as box:
+    with half_rejecting_sandbox() as box:
         yield box
 
 
