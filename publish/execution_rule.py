@@ -1,6 +1,6 @@
 """The EventBridge rule that stops the jobs of aborted and timed-out executions.
 
-An ABORTED or TIMED_OUT execution cannot run its own Catch path (workflow/graph.py), so Step
+An ABORTED or TIMED_OUT execution cannot run its own Catch path (workflow/graph/), so Step
 Functions' "Step Functions Execution Status Change" events of this state machine with one of
 those statuses go to the StopExecutionJobs function (steps/stop_execution_jobs.py). Event shape:
 "EventBridge (CloudWatch Events) for Step Functions execution status changes" (source

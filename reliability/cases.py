@@ -543,12 +543,12 @@ def _wait_for_jobs_to_end(p: SandboxPipeline, run: Run | None = None, seconds: f
     return ", ".join(f"{kinds.get(name.rsplit('-', 1)[-1], name)} job {status}" for name, status in sorted(jobs.items()))
 
 
-DESCRIBE_ATTEMPTS = 1 + 6  # the polling describe's first attempt and its 6 retries (workflow.graph._sagemaker_retry)
+DESCRIBE_ATTEMPTS = 1 + 6  # the polling describe's first attempt and its 6 retries (workflow.graph.states._sagemaker_retry)
 
 
 def _describe_fails_for_good(p: SandboxPipeline) -> Acted:
     """Issue 11 point 2, the Catch path: the labeling job's status cannot be read past the retries; the run
-    stops its job on the way to its Fail state (workflow.graph._stop_job)."""
+    stops its job on the way to its Fail state (workflow.graph.states._stop_job)."""
     p.upload_samples(BASE_IMAGES)
     p.sandbox.workforce = workforce(labeling_seconds=86_400)  # the job is still running when the retries run out
     p.sandbox.faults.add("sagemaker", "DescribeLabelingJob", error_code="InternalFailure", status=500,
@@ -633,7 +633,7 @@ def _adjusted(p: SandboxPipeline) -> Acted:
 
 def _fails_beside_adjustment(p: SandboxPipeline) -> Acted:
     """Run 2's labeling job fails while its adjustment job runs (workers take a day): the Parallel state's
-    catch stops the adjustment job too (workflow.graph._stop_parallel_jobs)."""
+    catch stops the adjustment job too (workflow.graph.adjust._stop_parallel_jobs)."""
     rejected, first_jobs = _adjust_pipeline(p)
     p.sandbox.workforce = workforce(fail_labeling_job="Workteam was deleted", verification_seconds=86_400)
     run = p.run()

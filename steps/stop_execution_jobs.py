@@ -1,6 +1,6 @@
 """Lambda StopExecutionJobs: stop the Ground Truth jobs of an execution that was aborted or timed out.
 
-An execution that fails stops its own jobs (workflow/graph.py); one that is ABORTED (StopExecution)
+An execution that fails stops its own jobs (workflow/graph/); one that is ABORTED (StopExecution)
 or TIMED_OUT cannot act. An EventBridge rule on the state machine's "Step Functions Execution
 Status Change" events (EventBridge (CloudWatch Events) for Step Functions execution status
 changes, cw-events) invokes this function with the event; its ``detail`` holds ``executionArn``,

@@ -1,7 +1,7 @@
 """on_reject adjust: when one branch of the Parallel "Labeling and adjustment" fails, both jobs are stopped.
 
 Step Functions stops the other branch, not the Ground Truth job it started; the Parallel state's catch
-(workflow/graph.py ``_stop_parallel_jobs``) stops both jobs before the run fails. Run 1 rejects some
+(workflow/graph/adjust.py ``_stop_parallel_jobs``) stops both jobs before the run fails. Run 1 rejects some
 labels; run 2 sends them to an adjustment job beside a labeling job for new images, and one of the two
 jobs fails while the other is still running (its workers take a day).
 """

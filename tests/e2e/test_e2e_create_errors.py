@@ -2,7 +2,7 @@
 
 The optimized createLabelingJob integration reports every unmodelled SageMaker error as
 "SageMaker.AmazonSageMakerException", ValidationException as well as ThrottlingException; the
-state machine tells them apart by the cause (workflow/graph.py).
+state machine tells them apart by the cause (workflow/graph/).
 """
 from __future__ import annotations
 

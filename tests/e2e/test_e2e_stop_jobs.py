@@ -1,7 +1,7 @@
 """An execution that ends without finishing stops the Ground Truth jobs it left running.
 
 A failure the execution can catch goes through StopLabelingJob on its way to the Fail state
-(workflow/graph.py); an aborted or timed-out execution, which cannot act, is handled by the
+(workflow/graph/); an aborted or timed-out execution, which cannot act, is handled by the
 EventBridge rule the deployer creates (steps/stop_execution_jobs.py).
 """
 from __future__ import annotations

@@ -304,8 +304,8 @@ def test_the_approved_count_read_from_the_execution_output_is_a_summary_key():
     import ast
     from pathlib import Path
 
-    # Read workflow/graph.py's literal instead of importing it (the stepfunctions SDK takes seconds to import).
-    source = (Path(__file__).resolve().parents[2] / "workflow" / "graph.py").read_text()
+    # Read workflow/graph/__init__.py's literal instead of importing it (the stepfunctions SDK takes seconds to import).
+    source = (Path(__file__).resolve().parents[2] / "workflow" / "graph" / "__init__.py").read_text()
     fields = next(ast.literal_eval(node.value) for node in ast.parse(source).body
                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "SUMMARY_UPDATE_FIELDS")
     assert in_flight.APPROVED_OUTPUT_KEY in fields

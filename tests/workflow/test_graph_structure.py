@@ -308,7 +308,7 @@ def test_create_catches_sagemakers_catch_all_and_decides_by_the_cause(definition
         assert wait["Type"] == "Wait" and wait["SecondsPath"] == f"{counter}.seconds" and wait["Next"] == start_name
 
 
-# Which failures stop a job that may be running (workflow/graph.py), and which cannot leave one.
+# Which failures stop a job that may be running (workflow/graph/), and which cannot leave one.
 STOPPED_AFTER = {"Labeling: check status": "$.check.labeling_job_name",
                  "Verification: check status": "$.check.verification_job_name",
                  "Start labeling job": "$.check.labeling_job_name",
