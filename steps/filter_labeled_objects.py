@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -50,18 +50,26 @@ def is_labeled(line: dict[str, Any], label_attribute: str) -> bool:
     return label_attribute in line and isinstance(metadata, dict) and "failure-reason" not in metadata
 
 
-def filter_lines(lines: Iterable[tuple[int, bytes]], label_attribute: str, out: IO[bytes]) -> FilterCounts:
-    """Write each labeled ``(number, raw line)`` to ``out`` (newline-terminated, bytes unchanged)."""
-    counts = FilterCounts()
+def _json_objects(lines: Iterable[tuple[int, bytes]], job: str, counts: FilterCounts
+                  ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """Each ``(number, raw line)`` of the ``job`` output manifest as (raw, parsed object), counted as read;
+    a line that is not a JSON object raises ManifestError naming it."""
     for number, raw in lines:
         counts.lines_read += 1
         try:
             line = json.loads(raw)
         except ValueError as error:
-            raise ManifestError(f"line {number} of the labeling output manifest is not JSON ({error})") from None
+            raise ManifestError(f"line {number} of the {job} output manifest is not JSON ({error})") from None
         if not isinstance(line, dict):
-            raise ManifestError(f"line {number} of the labeling output manifest is a {type(line).__name__}, "
+            raise ManifestError(f"line {number} of the {job} output manifest is a {type(line).__name__}, "
                                 "not a JSON object")
+        yield raw, line
+
+
+def filter_lines(lines: Iterable[tuple[int, bytes]], label_attribute: str, out: IO[bytes]) -> FilterCounts:
+    """Write each labeled ``(number, raw line)`` to ``out`` (newline-terminated, bytes unchanged)."""
+    counts = FilterCounts()
+    for raw, line in _json_objects(lines, "labeling", counts):
         if is_labeled(line, label_attribute):
             out.write(raw.rstrip(b"\r\n") + b"\n")
             counts.kept += 1
@@ -81,15 +89,7 @@ def filter_adjusted_lines(lines: Iterable[tuple[int, bytes]], label_attribute: s
                           out: IO[bytes]) -> FilterCounts:
     """Write each adjusted ``(number, raw line)`` to ``out``, its label moved to ``label_attribute``."""
     counts = FilterCounts()
-    for number, raw in lines:
-        counts.lines_read += 1
-        try:
-            line = json.loads(raw)
-        except ValueError as error:
-            raise ManifestError(f"line {number} of the adjustment output manifest is not JSON ({error})") from None
-        if not isinstance(line, dict):
-            raise ManifestError(f"line {number} of the adjustment output manifest is a {type(line).__name__}, "
-                                "not a JSON object")
+    for _raw, line in _json_objects(lines, "adjustment", counts):
         if is_labeled(line, adjustment_attribute):
             verified = as_verified_line(line, label_attribute, adjustment_attribute)
             out.write(json.dumps(verified, ensure_ascii=False).encode() + b"\n")
