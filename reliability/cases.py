@@ -468,7 +468,7 @@ def _workforce_case(**changes) -> Callable[[SandboxPipeline], Acted]:
 
 def _stopped_job(p: SandboxPipeline) -> Acted:
     p.upload_samples(BASE_IMAGES)
-    run = p.run_while(p.stop_first_labeling_job)
+    run = p.run_stopping_the_labeling_job()
     return Acted(describe_run(run), run, _succeeded_jobs(run))
 
 

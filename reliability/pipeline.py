@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +135,15 @@ class SandboxPipeline:
         if response.get("FunctionError"):
             return {"error": payload.get("errorType", "?"), "message": payload.get("errorMessage", "")}
         return {"result": payload}
+
+    def run_stopping_the_labeling_job(self) -> Run:
+        """Run one execution and stop its labeling job from outside while workers are still on it.
+
+        The workforce is set to take a simulated day, so the job is still InProgress when
+        the stopping thread sees it, however slowly that thread is scheduled on a busy machine.
+        """
+        self.sandbox.workforce = replace(self.sandbox.workforce, labeling_seconds=86_400)
+        return self.run_while(self.stop_first_labeling_job)
 
     def stop_first_labeling_job(self, done: threading.Event) -> None:
         """Stop the first labeling job as soon as it exists (run in a thread by ``run_while``)."""

@@ -81,7 +81,7 @@ def test_a_failed_or_stopped_labeling_job_fails_the_execution_with_its_reason(pi
         assert outcome.status == "FAILED"
         assert "Workteam was deleted" in outcome.cause
         return
-    outcome = pipeline.run_while(pipeline.stop_first_labeling_job).outcome
+    outcome = pipeline.run_stopping_the_labeling_job().outcome
     assert outcome.status == "FAILED"
     assert "stopped" in outcome.cause.lower()
     assert not pipeline.newest()
