@@ -31,8 +31,8 @@ def _leaf_paths(mapping: dict, prefix: str = "") -> set[str]:
 def test_config_yaml_sets_every_declared_key_and_no_other() -> None:
     shipped = _leaf_paths(yaml.safe_load(SHIPPED.read_text(encoding="utf-8")))
     declared = {row[0] for row in describe_keys()}
-    assert sorted(declared - shipped) == [], "keys declared in workflow/config.py but missing from config.yaml"
-    assert sorted(shipped - declared) == [], "keys in config.yaml that workflow/config.py does not declare"
+    assert sorted(declared - shipped) == [], "keys declared in workflow/config/ but missing from config.yaml"
+    assert sorted(shipped - declared) == [], "keys in config.yaml that workflow/config/ does not declare"
 
 
 def test_every_bounded_key_states_its_bounds_in_the_reference() -> None:
