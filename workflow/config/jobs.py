@@ -51,8 +51,13 @@ def _template_file(value: Any, info: ValidationInfo) -> Any:
     if not isinstance(value, str):
         return value  # strict Path validation reports the wrong type
     folder = Path((info.context or {}).get("folder", "."))
-    template = (folder / value).resolve()
-    if not template.is_file():
+    try:
+        template = (folder / value).resolve()
+        is_file = template.is_file()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise problem(f"{value[:80]!r} is not a usable path ({error.strerror or error})",
+                      "give the path of the worker UI template relative to the config file's folder") from None
+    if not is_file:
         raise problem(f"{value!r} resolves to {template}, which is not a file",
                       "give the path of the worker UI template relative to the config file's folder")
     return template

@@ -23,8 +23,8 @@ def task_type_defaults(data: Any) -> Any:
         return data
     labels = data.get("labels")
     task_type = labels.get("task_type", "bounding_box") if isinstance(labels, dict) else "bounding_box"
-    if task_type not in task_types.SPECS:
-        return data  # the field reports it
+    if not isinstance(task_type, str) or task_type not in task_types.SPECS:
+        return data  # the field reports it (a list or mapping included: it is not hashable)
     spec = task_types.SPECS[task_type]
     data = dict(data)
     for kind in ("labeling", "verification"):
