@@ -337,8 +337,8 @@ def inventory_query_statements(ctx: PolicyContext) -> list[dict]:
     Athena") lists, for .sync: athena:startQueryExecution, stopQueryExecution, getQueryExecution on the
     workgroup; Glue catalog reads; S3 reads of the data and writes of the results. Narrowed here: Glue
     GetDatabase/GetTable/GetPartitions on the two tables the query reads (the inventory's and the
-    offline store's), S3 GetObject on the report files and the offline store, ListBucket on those
-    prefixes, GetBucketLocation, and PutObject/AbortMultipartUpload on the query results only. The
+    offline store's), S3 GetObject on the reports' symlink and data files and on the offline store, ListBucket
+    on those prefixes, GetBucketLocation, and PutObject/AbortMultipartUpload on the query results only. The
     Glue and S3 actions are what Athena checks for its caller (security-iam-athena).
     """
     from workflow.inventory import inventory_names
@@ -359,8 +359,13 @@ def inventory_query_statements(ctx: PolicyContext) -> list[dict]:
         _statement("ListInventoryAndOfflineStore", ["s3:ListBucket"], [_bucket(ctx)],
                    {"StringLike": {"s3:prefix": [f"{reports}*", f"{fs.offline_store_prefix}*", f"{athena_prefix}*"]}}),
         _statement("LocateQueryBucket", ["s3:GetBucketLocation"], [_bucket(ctx)]),
+        # Athena reads, as the state machine, each partition's hive/dt=<dt>/symlink.txt and the report files it
+        # names under data/ ("Querying Amazon S3 Inventory with Amazon Athena", storage-inventory-athena-query;
+        # "Locating your inventory list", storage-inventory-location), never the manifests; and the offline
+        # store's files ("Control access to Amazon S3 from Athena", s3-permissions; sandbox.iam.athena_data).
         _statement("ReadInventoryAndOfflineStore", ["s3:GetObject"],
-                   [_objects(ctx, reports), _objects(ctx, fs.offline_store_prefix)]),
+                   [_objects(ctx, reports + layout.INVENTORY_HIVE), _objects(ctx, f"{reports}data/"),
+                    _objects(ctx, fs.offline_store_prefix)]),
         _statement("WriteInventoryQueryResults", ["s3:PutObject", "s3:AbortMultipartUpload"],
                    [_objects(ctx, athena_prefix)]),
         *_kms_statements(ctx, ["kms:Decrypt", "kms:GenerateDataKey"]),

@@ -17,8 +17,9 @@ querying-iceberg-data-optimization):
   location and updates its Glue entry. Athena documents no permission list for it; the sandbox checks
   the list AWS Glue documents for its own Iceberg compaction and snapshot expiration ("Table
   optimization prerequisites", https://docs.aws.amazon.com/glue/latest/dg/optimization-prerequisites.html):
-  glue:GetTable and glue:UpdateTable on the catalog, database and table; s3:GetObject and s3:PutObject
-  on the data. A refusal fails the query (wording not documented).
+  glue:GetTable and glue:UpdateTable on the catalog, database and table; s3:ListBucket on the bucket
+  (checked with ``s3:prefix`` the table's folder: which prefix Athena lists with is not documented);
+  s3:GetObject and s3:PutObject on the data. A refusal fails the query (wording not documented).
 
 Neither statement changes what a query reads (compaction "optimize[s] the structural layout of the
 table without altering table content"), so the rows in the sandbox's store stay as they are; each run
@@ -153,7 +154,7 @@ def run(maintenance: Maintenance, *, query_id: str, account: str, region: str,
     return None
 
 
-def _denied(action: str, resource: str) -> str | None:
+def _denied(action: str, resource: str, context: dict[str, str] | None = None) -> str | None:
     """The AccessDenied message when the current caller (a role) may not; None when it may or is not a role."""
     from sandbox.iam import evaluation, identity
 
@@ -162,7 +163,7 @@ def _denied(action: str, resource: str) -> str | None:
         return None
     role_arn, session = who
     account = role_arn.split(":")[4]
-    decision = evaluation.evaluate(account, role_arn, action, resource)
+    decision = evaluation.evaluate(account, role_arn, action, resource, context)
     return None if decision.allowed else evaluation.access_denied_message(role_arn, action, resource, decision, session)
 
 
@@ -170,10 +171,12 @@ def _refused(account: str, region: str, database: str, table: str, bucket: str, 
     glue = [f"arn:aws:glue:{region}:{account}:catalog", f"arn:aws:glue:{region}:{account}:database/{database}",
             f"arn:aws:glue:{region}:{account}:table/{database}/{table}"]
     data_file = f"arn:aws:s3:::{bucket}/{folder.rstrip('/')}/data/compacted.parquet"
-    checks = [(action, resource) for action in ("glue:GetTable", "glue:UpdateTable") for resource in glue]
-    checks += [("s3:GetObject", data_file), ("s3:PutObject", data_file)]
-    for action, resource in checks:
-        denied = _denied(action, resource)
+    checks: list[tuple[str, str, dict[str, str] | None]] = [
+        (action, resource, None) for action in ("glue:GetTable", "glue:UpdateTable") for resource in glue]
+    checks.append(("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": folder.rstrip("/") + "/" if folder.strip("/") else ""}))
+    checks += [("s3:GetObject", data_file, None), ("s3:PutObject", data_file, None)]
+    for action, resource, context in checks:
+        denied = _denied(action, resource, context)
         if denied:
             return denied
     return None

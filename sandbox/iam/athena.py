@@ -1,4 +1,4 @@
-"""Athena runs a query with its caller's permissions: the Glue catalog and the result location.
+"""Athena runs a query with its caller's permissions: the Glue catalog, the table data, the result location.
 
 "Identity and access management in Athena" (https://docs.aws.amazon.com/athena/latest/ug/security-iam-athena.html):
 running a query needs the Athena API actions, the AWS Glue Data Catalog resources it reads
@@ -12,19 +12,29 @@ running a query needs the Athena API actions, the AWS Glue Data Catalog resource
 2. ``glue:GetDatabase`` (catalog, database) and ``glue:GetTable`` (catalog, database, table) for each
    ``"database"."table"`` the SQL reads (Service Authorization Reference, AWS Glue: both actions
    need the catalog and the database, GetTable also the table);
-3. ``s3:PutObject`` on ``<OutputLocation>/<QueryExecutionId>.csv``.
+3. the reads of each such table's data in S3 (``sandbox.iam.athena_data``, "Control access to Amazon S3
+   from Athena", https://docs.aws.amazon.com/athena/latest/ug/s3-permissions.html): ``s3:ListBucket``
+   on the location's bucket with ``s3:prefix`` the location, ``s3:GetObject`` on the data files (for
+   the offline store, where Feature Store writes them; for the S3 Inventory table, each partition's
+   ``symlink.txt`` and the report files it names), ``kms:Decrypt`` for SSE-KMS files; refused as
+   "Permission denied on S3 path: <uri>";
+4. ``s3:PutObject`` on ``<OutputLocation>/<QueryExecutionId>.csv``.
 
-The wording of the Glue and result-write reasons is Athena's as commonly reported, not documented.
-Not modelled: reads of the table's data files (the sandbox's offline store keeps rows in SQLite,
-not at the table's S3 location), multipart uploads of large results, KMS for encrypted results.
+The wording of the Glue, data and result-write reasons is Athena's as commonly reported, not documented.
+Not modelled: resource-based policies (bucket and key policies), which prefix and delimiter Athena lists
+with (the sandbox: the location's folder, no delimiter), reads of an Iceberg table's manifest files,
+multipart uploads of large results, KMS for encrypted results. OPTIMIZE and VACUUM are judged by
+``sandbox.athena.maintenance``.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.iam import evaluation, identity
+from sandbox import registry
+from sandbox.iam import athena_data, evaluation, identity
 
 _TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z0-9_]+)"?\s*\.\s*"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
 _S3_URI = re.compile(r"^s3://([^/]+)/?(.*)$")
@@ -42,8 +52,8 @@ def authorizer(account: str, region: str) -> Callable[[Any], str | None] | None:
         return None
     role_arn, session = who
 
-    def refused(action: str, resource: str) -> str | None:
-        decision = evaluation.evaluate(account, role_arn, action, resource)
+    def refused(action: str, resource: str, context: Mapping[str, str] | None = None) -> str | None:
+        decision = evaluation.evaluate(account, role_arn, action, resource, context)
         return None if decision.allowed else evaluation.access_denied_message(role_arn, action, resource, decision, session)
 
     def check(execution: Any) -> str | None:
@@ -63,6 +73,9 @@ def authorizer(account: str, region: str) -> Callable[[Any], str | None] | None:
                     denied = refused(action, resource)
                     if denied:
                         return f"Insufficient permissions to execute the query. {denied}"
+        unreadable = athena_data.refusal(account, region, execution.query, tables(execution.query), refused, _now())
+        if unreadable:
+            return unreadable
         denied = refused("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")
         if denied:
             return (f"Access denied when writing output to url: {execution.output_location} . Please ensure you "
@@ -70,3 +83,9 @@ def authorizer(account: str, region: str) -> Callable[[Any], str | None] | None:
         return None
 
     return check
+
+
+def _now() -> datetime:
+    """The sandbox's clock (the inventory table's projected partitions end at NOW)."""
+    sandbox = registry.current()
+    return sandbox.clock.now() if sandbox is not None else datetime.now(UTC)
