@@ -407,6 +407,25 @@ def bench_export(quick: bool) -> list[Result]:
     )]
 
 
+SAMPLE_IMAGES = 500
+
+
+def bench_sample_images(quick: bool) -> list[Result]:
+    """The sandbox's sample images (sandbox.sample_images): drawn and put into moto's S3 (the quickstart and
+    many tests make them)."""
+    import boto3
+    from moto import mock_aws
+
+    from sandbox.sample_images import generate_sample_images
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket="samples", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        seconds, keys = _timed(lambda: generate_sample_images(s3, "samples", "raw/", SAMPLE_IMAGES))
+    return [Result("sample_images", f"{SAMPLE_IMAGES} sample PNGs into moto S3", round(seconds, 3), "s", None, None,
+                   "< 8 s", seconds < 8 and len(set(keys)) == SAMPLE_IMAGES)]
+
+
 SCALE_SIZES = (1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
 
 
@@ -508,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: list[Result] = []
     for bench in (bench_missing_labels, bench_missing_labels_at_scale, bench_put_records, bench_put_records_throttled, bench_cold_import,
-                  bench_result_size, bench_export):
+                  bench_result_size, bench_export, bench_sample_images):
         results.extend(bench(args.quick))
     header = f"{'name':<15} {'case':<52} {'value':>12} {'unit':<10} {'baseline':>12} {'ratio':>8} {'peak MiB':>9}  ok"
     print(header)

@@ -3,7 +3,8 @@
 Step Functions stops the other branch, not the Ground Truth job it started; the Parallel state's catch
 (workflow/graph/adjust.py ``_stop_parallel_jobs``) stops both jobs before the run fails. Run 1 rejects some
 labels; run 2 sends them to an adjustment job beside a labeling job for new images, and one of the two
-jobs fails while the other is still running (its workers take a day).
+jobs fails while the other is still running (its workers take a simulated week: 2 real minutes, so it is
+still running when the catch stops it, however slow the machine).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from workflow.graph import NAME_JOBS
 
 IMAGES = 12
 NEW_IMAGES = 3
-DAY = 86_400
+WEEK = 7 * 24 * 3600
 
 
 @pytest.fixture()
@@ -48,7 +49,7 @@ def _second_run_with_one_job_failing(sandbox, tmp_path, **workforce):
 
 def test_a_failed_labeling_job_stops_the_adjustment_job_still_running(sandbox, tmp_path):
     run, status = _second_run_with_one_job_failing(sandbox, tmp_path, fail_labeling_job="Workteam was deleted",
-                                                   verification_seconds=DAY)
+                                                   verification_seconds=WEEK)
     assert run.outcome.status == "FAILED"
     assert status["labeling"] == "Failed"
     assert status["adjustment"] in ("Stopping", "Stopped"), status  # no worker goes on adjusting for nothing
@@ -59,7 +60,7 @@ def test_a_failed_labeling_job_stops_the_adjustment_job_still_running(sandbox, t
 
 def test_a_failed_adjustment_job_stops_the_labeling_job_still_running(sandbox, tmp_path):
     run, status = _second_run_with_one_job_failing(sandbox, tmp_path, fail_verification_job="Workteam was deleted",
-                                                   labeling_seconds=DAY)
+                                                   labeling_seconds=WEEK)
     assert run.outcome.status == "FAILED"
     assert status["adjustment"] == "Failed"
     assert status["labeling"] in ("Stopping", "Stopped"), status

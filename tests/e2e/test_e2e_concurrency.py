@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 import boto3
+from helpers_wait import wait_until
 
 from operate.follow import follow
 from publish.aws import AwsClients
@@ -19,21 +19,22 @@ from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s
-SLOW_LABELING = WorkforceProfile(seed=5, approval_rate=1.0, initializing_seconds=60, labeling_seconds=20_000,
-                                 verification_seconds=300)  # execution A: labeling lasts ~4 s of real time
+WEEK = 7 * 24 * 3600
+# Execution A's workers take a simulated week (2 real minutes): A is still labeling while B runs, however slow
+# the machine; once B has ended the test moves the sandbox clock past A's week.
+SLOW_LABELING = WorkforceProfile(seed=5, approval_rate=1.0, initializing_seconds=60, labeling_seconds=WEEK,
+                                 verification_seconds=300)
 QUICK = WorkforceProfile(seed=6, approval_rate=1.0, initializing_seconds=60, labeling_seconds=600,
                          verification_seconds=300)
 FIRST, NEW = 6, 4
 
 
-def _wait_for_labeling_job_in_progress(sagemaker, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_for_labeling_job_in_progress(sagemaker) -> str:
+    def in_progress() -> str | None:
         jobs = sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
-        if jobs and jobs[0]["LabelingJobStatus"] == "InProgress":
-            return jobs[0]["LabelingJobName"]
-        time.sleep(0.02)
-    raise TimeoutError(f"no labeling job InProgress after {timeout} s")
+        return jobs[0]["LabelingJobName"] if jobs and jobs[0]["LabelingJobStatus"] == "InProgress" else None
+
+    return wait_until(in_progress, "a labeling job InProgress")
 
 
 def _input_manifests(s3, bucket: str, work_prefix: str) -> dict[str, set[str]]:
@@ -56,11 +57,13 @@ def test_a_second_execution_labels_only_the_new_images_while_the_first_is_labeli
         first_keys = generate_sample_images(s3, bucket, raw, FIRST, seed=1)
 
         a = sfn.start_execution(stateMachineArn=deployed.state_machine_arn, name="run-a", input="{}")["executionArn"]
-        _wait_for_labeling_job_in_progress(sagemaker)
+        a_job = _wait_for_labeling_job_in_progress(sagemaker)
         new_keys = generate_sample_images(s3, bucket, f"{raw}later/", NEW, seed=2)
         sandbox.workforce = QUICK
         b = sfn.start_execution(stateMachineArn=deployed.state_machine_arn, name="run-b", input="{}")["executionArn"]
         b_outcome = follow(sfn, b, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
+        assert sagemaker.describe_labeling_job(LabelingJobName=a_job)["LabelingJobStatus"] == "InProgress"
+        sandbox.clock.advance(WEEK)  # A's workers finish
         a_outcome = follow(sfn, a, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
 
         assert a_outcome.status == b_outcome.status == "SUCCEEDED", (a_outcome.cause, b_outcome.cause)

@@ -7,17 +7,18 @@ EventBridge rule the deployer creates (steps/stop_execution_jobs.py).
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
+from helpers_wait import wait_until
 
 from reliability.pipeline import QUICK_JOBS, TIME_SCALE, SandboxPipeline
 from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
 
 DESCRIBE_ATTEMPTS = 1 + 6  # the polling describe's first attempt and its 6 retries
-# Workers take a day: the job is still running when the describe's retries (~5 minutes) run out.
-SLOW_JOBS = {**QUICK_JOBS, "labeling_seconds": 86_400}
+# Workers take a simulated week (2 real minutes, more than any wait below): the job is still running when the
+# describe's retries (~5 minutes) run out and when the execution is stopped, however slow the machine.
+SLOW_JOBS = {**QUICK_JOBS, "labeling_seconds": 7 * 24 * 3600}
 
 
 @pytest.fixture()
@@ -54,25 +55,17 @@ def test_a_describe_failing_past_its_retries_stops_the_labeling_job(pipeline, sa
     assert len(jobs) == 1 and set(jobs.values()) <= {"Stopping", "Stopped"}, jobs
 
 
-def _wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def test_an_aborted_execution_has_its_labeling_job_stopped_by_the_rule(pipeline, sandbox):
     pipeline.upload_samples(3)
     sfn = pipeline.sfn
     started = sfn.start_execution(stateMachineArn=pipeline.deploy.state_machine_arn, name="aborted-run", input="{}")
-    job = _wait_for(lambda: next((name for name, status in _jobs(pipeline).items() if status == "InProgress"), None))
+    job = wait_until(lambda: next((name for name, status in _jobs(pipeline).items() if status == "InProgress"), None),
+                     "a labeling job InProgress")
     sfn.stop_execution(executionArn=started["executionArn"], error="Operator", cause="stopped by hand")
-    _wait_for(lambda: sfn.describe_execution(executionArn=started["executionArn"])["status"] == "ABORTED")
+    wait_until(lambda: sfn.describe_execution(executionArn=started["executionArn"])["status"] == "ABORTED",
+               "the execution ABORTED")
     # The execution cannot act: the EventBridge rule's function stops the job.
-    _wait_for(lambda: _jobs(pipeline)[job] in ("Stopping", "Stopped"))
+    wait_until(lambda: _jobs(pipeline)[job] in ("Stopping", "Stopped"), "the job stopped by the rule")
     assert sandbox.faults.calls[("sagemaker", "StopLabelingJob")] == 1
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import boto3
 import pytest
+from helpers_wait import wait_until
 
 import deploy
 from publish import bucket_cors
@@ -22,6 +22,7 @@ from workflow.config import replace
 
 ROOT = Path(__file__).resolve().parents[2]
 ARN = "arn:aws:iam::123456789012:role/"
+WEEK = 7 * 24 * 3600
 
 
 def _clients(cfg, endpoint=None) -> AwsClients:
@@ -261,20 +262,12 @@ def test_destroy_is_exclusive_with_the_other_modes(capsys):
 # -- running executions --------------------------------------------------------------------------------
 @pytest.fixture()
 def slow_sandbox():
-    workforce = WorkforceProfile(seed=3, approval_rate=1.0, initializing_seconds=60, labeling_seconds=86_400,
+    # Workers take a simulated week (2 real minutes): the job is still running when the teardown comes, however
+    # slow the machine (a deadline of the waits below is 60 s).
+    workforce = WorkforceProfile(seed=3, approval_rate=1.0, initializing_seconds=60, labeling_seconds=WEEK,
                                  verification_seconds=300)
     with Sandbox(region="eu-west-1", time_scale=0.0002, workforce=workforce) as box:
         yield box
-
-
-def _wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_running_executions_refuse_the_teardown_unless_force_which_stops_them_and_their_jobs(slow_sandbox, capsys):
@@ -292,7 +285,7 @@ def test_running_executions_refuse_the_teardown_unless_force_which_stops_them_an
         jobs = sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]
         return next((j["LabelingJobName"] for j in jobs if j["LabelingJobStatus"] == "InProgress"), None)
 
-    job = _wait_for(running_job)
+    job = wait_until(running_job, "a labeling job InProgress")
     with pytest.raises(DestroyRefused, match=r"1 execution\(s\) of scratch-labeling are running \(busy-run\).*--force"):
         destroy(cfg, clients, delete_labels=False, yes=True, force=False, emit=lambda c: None)
     assert sfn.describe_execution(executionArn=started["executionArn"])["status"] == "RUNNING"

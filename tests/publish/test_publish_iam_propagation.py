@@ -1,7 +1,8 @@
 """A role created or changed seconds ago is not usable yet: the sandbox refuses it, the deployer waits.
 
-The sandbox's window (Sandbox(iam_propagation_seconds=...)) is measured on its clock; time_scale=1
-keeps real time from closing it, and the deployer's injected sleep advances the clock instead.
+The sandbox's window (Sandbox(iam_propagation_seconds=...)) is measured on its clock, which stands still
+(tests/helpers_clock.py): real time never closes it, however slow the machine; the deployer's injected sleep
+advances the clock instead.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from helpers_clock import stop_sandbox_clock
 
 from publish import feature_group, iam_roles
 from publish.aws import AwsClients
@@ -25,7 +27,8 @@ WINDOW = 60.0  # simulated seconds
 
 
 @pytest.fixture()
-def sandbox():
+def sandbox(monkeypatch):
+    stop_sandbox_clock(monkeypatch)
     with Sandbox(region="eu-west-1", time_scale=1.0, iam_propagation_seconds=WINDOW) as box:
         yield box
 

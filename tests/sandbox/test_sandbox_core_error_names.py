@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-import time
 
 import boto3
 import pytest
+from helpers_wait import execution_end
 
 from sandbox import Sandbox
 from sandbox.patches.stepfunctions_errors import sagemaker_task_error_name
@@ -33,10 +33,7 @@ def test_an_aws_sdk_sagemaker_error_reaches_the_state_machine_by_its_aws_name():
             "Caught": {"Type": "Pass", "End": True}}}
         machine = sfn.create_state_machine(name="m", roleArn=role, definition=json.dumps(definition))
         arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
-        deadline = time.monotonic() + 30
-        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+        assert execution_end(sfn, arn)["status"] == "SUCCEEDED"
         events = sfn.get_execution_history(executionArn=arn)["events"]
         failed = next(e for e in events if e["type"] == "TaskFailed")["taskFailedEventDetails"]
         assert failed["error"] == "SageMaker.ResourceNotFoundException"

@@ -7,15 +7,21 @@ import json
 import os
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from helpers_wait import execution_end, wait_until
 
 from sandbox import Sandbox
 
 TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
      "Action": "sts:AssumeRole"}]}
+WEEK = 7 * 24 * 3600
+# History events carry milliseconds (and moto truncates): a wait measured between two of them may look up to
+# a millisecond short, which is one simulated second at time_scale 0.001.
+SLACK_SECONDS = 1.5
 HANDLER = '''
 def handler(event, context):
     if event.get("fail"):
@@ -39,18 +45,29 @@ def sb():
         yield running
 
 
-def run(sb: Sandbox, definition: dict, execution_input: dict, limit_s: float = 30) -> tuple[dict, float]:
+def run(sb: Sandbox, definition: dict, execution_input: dict) -> dict:
+    """Start an execution of ``definition`` and describe it once it ended."""
     sfn = boto3.client("stepfunctions")
     machine = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition),
                                        roleArn=sb.role_arn)
-    started = time.monotonic()
     arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(execution_input))["executionArn"]
-    while time.monotonic() - started < limit_s:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described, time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"execution still running after {limit_s} s")
+    return execution_end(sfn, arn)
+
+
+def history(described: dict) -> list[dict]:
+    return boto3.client("stepfunctions").get_execution_history(executionArn=described["executionArn"])["events"]
+
+
+def simulated(sb: Sandbox, moment: datetime) -> datetime:
+    """The sandbox time at the real ``moment`` of a history event (moto stamps events with the real clock;
+    the sandbox clock runs 1/time_scale times faster and nothing here advances it)."""
+    real_now, simulated_now = datetime.now(UTC), sb.clock.now()
+    return simulated_now - (real_now - moment) / sb.clock.time_scale
+
+
+def event_times(sb: Sandbox, events: list[dict], kind: str) -> list[datetime]:
+    """The simulated times of the history events of type ``kind``, in order."""
+    return [simulated(sb, event["timestamp"]) for event in events if event["type"] == kind]
 
 
 def lambda_task(next_state: str | None = None) -> dict:
@@ -59,20 +76,24 @@ def lambda_task(next_state: str | None = None) -> dict:
     return {**state, **({"Next": next_state} if next_state else {"End": True})}
 
 
-def test_one_hour_wait_takes_about_four_seconds_at_scale_0_001(sb):
+def test_a_one_hour_wait_waits_an_hour_of_simulated_time(sb):
     definition = {"StartAt": "Wait", "States": {
         "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "Double"}, "Double": lambda_task()}}
     before = sb.clock.now()
-    described, seconds = run(sb, definition, {"n": 21})
+    described = run(sb, definition, {"n": 21})
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"result": {"doubled": 42}}
-    assert 3.4 <= seconds < 10
     assert (sb.clock.now() - before).total_seconds() >= 3600
+    events = history(described)
+    (entered,), (exited,) = event_times(sb, events, "WaitStateEntered"), event_times(sb, events, "WaitStateExited")
+    assert (exited - entered).total_seconds() >= 3600 - SLACK_SECONDS  # an hour on the sandbox clock
+    kinds = [event["type"] for event in events]
+    assert kinds.index("TaskStateEntered") > kinds.index("WaitStateExited")  # the task ran after the wait
 
 
 def test_lambda_exception_fails_the_task_with_error_type_and_json_cause(sb):
     definition = {"StartAt": "Double", "States": {"Double": lambda_task()}}
-    described, _ = run(sb, definition, {"fail": True})
+    described = run(sb, definition, {"fail": True})
     assert described["status"] == "FAILED"
     assert described["error"] == "ValueError"
     cause = json.loads(described["cause"])
@@ -84,7 +105,7 @@ def test_lambda_timeout_fault_is_caught_as_sandbox_timedout(sb):
         "Double": {**lambda_task(), "Catch": [{"ErrorEquals": ["Sandbox.Timedout"], "Next": "TimedOut"}]},
         "TimedOut": {"Type": "Pass", "Result": {"caught": True}, "End": True}}}
     sb.faults.timeout_lambda("double")
-    described, _ = run(sb, definition, {"n": 1})
+    described = run(sb, definition, {"n": 1})
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"caught": True}
 
@@ -94,11 +115,16 @@ def test_throttled_api_in_a_task_is_retried_by_the_state_machine(sb):
         "Double": {**lambda_task(), "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"],
                                               "IntervalSeconds": 60, "MaxAttempts": 3, "BackoffRate": 2}]}}}
     sb.faults.add("lambda", "Invoke", error_code="TooManyRequestsException", status=429, times=2)
-    described, seconds = run(sb, definition, {"n": 5})
+    described = run(sb, definition, {"n": 5})  # 60 s + 120 s of back-off: real seconds would outlast the deadline
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"result": {"doubled": 10}}
     assert sb.faults.calls[("lambda", "Invoke")] == 3
-    assert seconds < 5  # 60 s + 120 s of simulated back-off
+    events = history(described)
+    failed, scheduled = event_times(sb, events, "TaskFailed"), event_times(sb, events, "TaskScheduled")
+    assert len(failed) == 2 and len(scheduled) == 3
+    # Each retry waited its interval (60 s, then 60 x 2) on the sandbox clock.
+    assert (scheduled[1] - failed[0]).total_seconds() >= 60 - SLACK_SECONDS
+    assert (scheduled[2] - failed[1]).total_seconds() >= 120 - SLACK_SECONDS
 
 
 def test_sandbox_sets_fake_credentials_and_restores_the_environment():
@@ -113,13 +139,13 @@ def test_sandbox_sets_fake_credentials_and_restores_the_environment():
 
 
 def test_timestamp_wait_is_measured_on_the_simulated_clock(sb):
-    from datetime import timedelta
-
-    target = (sb.clock.now() + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    definition = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Timestamp": target, "End": True}}}
-    described, seconds = run(sb, definition, {})
+    target = (sb.clock.now() + timedelta(minutes=30)).replace(microsecond=0)
+    definition = {"StartAt": "Wait", "States": {"Wait": {
+        "Type": "Wait", "Timestamp": target.strftime("%Y-%m-%dT%H:%M:%SZ"), "End": True}}}
+    described = run(sb, definition, {})
     assert described["status"] == "SUCCEEDED"
-    assert 1.0 <= seconds < 6  # 1,800 simulated seconds at 0.001
+    (exited,) = event_times(sb, history(described), "WaitStateExited")
+    assert exited >= target - timedelta(seconds=SLACK_SECONDS)  # not before the timestamp, in sandbox time
 
 
 def test_state_machine_started_over_http_runs_the_lambda(sb):
@@ -128,9 +154,7 @@ def test_state_machine_started_over_http_runs_the_lambda(sb):
     machine = sfn.create_state_machine(name="served", roleArn=sb.role_arn, definition=json.dumps(
         {"StartAt": "Double", "States": {"Double": lambda_task()}}))
     arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"n": 4}')["executionArn"]
-    deadline = time.monotonic() + 20
-    while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    described = execution_end(sfn, arn)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"result": {"doubled": 8}}
 
@@ -139,10 +163,12 @@ def test_stop_ends_running_executions_before_leaving_the_mock():
     with Sandbox(region="eu-west-1", iam_evaluation=False):  # the engine's own rules; tasks as the state machine's role: tests/sandbox/test_sandbox_iam_paths_stepfunctions.py
         role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))
         sfn = boto3.client("stepfunctions")
+        # A week's wait (10 real minutes at the default scale): still waiting whatever the machine's load.
         machine = sfn.create_state_machine(name="long", roleArn=role["Role"]["Arn"], definition=json.dumps(
-            {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 86400, "End": True}}}))
+            {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": WEEK, "End": True}}}))
         arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
-        time.sleep(0.2)
+        wait_until(lambda: any(event["type"] == "WaitStateEntered"
+                               for event in sfn.get_execution_history(executionArn=arn)["events"]), "the Wait entered")
         assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
@@ -158,10 +184,7 @@ def test_unnamed_executions_get_distinct_uuid_names(sb):
     first = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
     second = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
     assert first != second and not first.endswith(":None")
-    deadline = time.monotonic() + 30
-    while sfn.describe_execution(executionArn=first)["status"] == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.05)  # a loaded machine may take longer than a fixed sleep
-    output = json.loads(sfn.describe_execution(executionArn=first)["output"])
+    output = json.loads(execution_end(sfn, first)["output"])
     assert output["name"] == first.rsplit(":", 1)[1] and len(output["name"]) == 36
 
 
@@ -182,5 +205,5 @@ def test_an_invoke_error_is_reported_with_the_documented_lambda_name(sb, status,
         "Double": {**lambda_task("Done"), "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
         "Done": {"Type": "Succeed"}, "Caught": {"Type": "Pass", "End": True}}}
     sb.faults.add("lambda", "Invoke", error_code=code, status=status, message="failed")
-    described, _ = run(sb, definition, {"n": 1})
+    described = run(sb, definition, {"n": 1})
     assert json.loads(described["output"])["Error"] == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from helpers_clock import stop_sandbox_clock
 
 from sandbox import Sandbox
 from steps.contract import FEATURE_DEFINITIONS
@@ -191,8 +192,10 @@ def test_delete_feature_group_and_custom_catalog_names(sb, fs):
 
 
 @pytest.fixture()
-def limited():
-    """A feature group that takes 30 records per simulated second; the clock runs at real speed."""
+def limited(monkeypatch):
+    """A feature group that takes 30 records per simulated second, on a sandbox clock that stands still
+    until the test advances it: the capacity never refills while a slow machine makes the calls."""
+    stop_sandbox_clock(monkeypatch)
     with Sandbox(region="eu-west-1", iam_evaluation=False, time_scale=1.0, featurestore_records_per_second=30) as running:
         boto3.client("s3").create_bucket(Bucket="fs-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         boto3.client("sagemaker").create_feature_group(
@@ -212,7 +215,7 @@ def test_batch_entries_over_the_throughput_limit_come_back_as_throttling_errors(
     assert batch(0)["Errors"] == []
     second = batch(25)
     codes = [error["ErrorCode"] for error in second["Errors"]]
-    assert 0 < len(codes) <= 20 and set(codes) == {"ThrottlingException"}
+    assert len(codes) == 20 and set(codes) == {"ThrottlingException"}  # 30 a second: 5 of the second 25 fit
     assert second["UnprocessedEntries"] == []
     limited.clock.advance(1.0)  # a second later the capacity is back
     assert batch(100)["Errors"] == []

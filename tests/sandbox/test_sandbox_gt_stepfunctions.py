@@ -6,11 +6,11 @@ the graph's Catch/Retry clauses depend on them.
 from __future__ import annotations
 
 import json
-import time
 
 import boto3
 import pytest
 from gt_helpers import REGION, make_env
+from helpers_wait import execution_end
 from moto import mock_aws
 
 import sandbox.ground_truth as ground_truth
@@ -33,13 +33,7 @@ def _run(env, definition: dict, execution_input: dict, name: str) -> dict:
     arn = env.sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(execution_input))[
         "executionArn"
     ]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        described = env.sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.02)
-    raise AssertionError(f"execution {name} still running after 20 s")
+    return execution_end(env.sfn, arn)
 
 
 def _create_then_describe(env) -> dict:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from helpers_wait import wait_until
 
 from publish.iam_roles import INLINE_POLICY_NAME
 from reliability.pipeline import SandboxPipeline
@@ -32,9 +32,8 @@ def test_a_due_schedule_starts_an_execution_as_its_role(pipeline):
 def _wait_until_running(execution_arn: str) -> None:
     """Let the engine build the execution (stopping one that is still being set up fails in moto)."""
     sfn = boto3.client("stepfunctions")
-    deadline = time.monotonic() + 10
-    while len(sfn.get_execution_history(executionArn=execution_arn)["events"]) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: len(sfn.get_execution_history(executionArn=execution_arn)["events"]) >= 2,
+               "the scheduled execution past its first event")
 
 
 def test_without_states_start_execution_the_invocation_is_denied(pipeline):

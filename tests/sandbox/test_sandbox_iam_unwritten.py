@@ -4,9 +4,9 @@ markers, HeadObject of raw images (the ETag of an UNLABELABLE record whose line 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
+from helpers_wait import execution_end
 from test_sandbox_iam_lambdas import _invoke, _without
 
 from reliability.pipeline import SandboxPipeline
@@ -30,11 +30,7 @@ def _failed_run(pipeline: SandboxPipeline) -> str:
     sfn = pipeline.sfn
     arn = sfn.start_execution(stateMachineArn=pipeline.deploy.state_machine_arn, name="failed-1",
                               input=json.dumps({"max_images": "x"}))["executionArn"]
-    for _ in range(400):
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.05)
+    described = execution_end(sfn, arn)
     assert described["status"] == "FAILED"
     run = unwritten_output.run_ids(pipeline.cfg.pipeline.job_name_prefix, described)[0]
     work, raw = pipeline.cfg.storage.work_prefix, pipeline.cfg.storage.raw_prefix

@@ -1,8 +1,7 @@
-"""Sample images: valid PNGs, deterministic given the seed, spread over sub-folders, fast."""
+"""Sample images: valid PNGs, deterministic given the seed, spread over sub-folders."""
 from __future__ import annotations
 
 import io
-import time
 
 import boto3
 import pytest
@@ -61,9 +60,9 @@ def test_bad_arguments(s3):
         generate_sample_images(s3, "samples", "raw/", 1, size=(4, 4))
 
 
-def test_images_are_quick_to_make(s3):
-    """500 images (about 1 ms each to draw, 2 ms each to put into moto) well under 8 s on a busy machine."""
-    started = time.monotonic()
+def test_many_images_get_distinct_keys(s3):
+    """500 images, 500 keys (how fast they are made is bench/run.py's sample_images line, not a test)."""
     keys = generate_sample_images(s3, "samples", "raw/", 500)
     assert len(set(keys)) == 500
-    assert time.monotonic() - started < 8
+    listed = s3.get_paginator("list_objects_v2").paginate(Bucket="samples", Prefix="raw/")
+    assert sorted(obj["Key"] for page in listed for obj in page.get("Contents", ())) == sorted(keys)

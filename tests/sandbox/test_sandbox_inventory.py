@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pyarrow.parquet as pq
 import pytest
+from helpers_wait import execution_end
 
 from sandbox import Sandbox
 from workflow.config import load_config, replace
@@ -151,12 +151,7 @@ def _state_machine(query: str, output: str | None = PLAIN_OUTPUT) -> dict:
     arn = sfn.create_state_machine(name=f"athena-{abs(hash((query, output)))}", definition=json.dumps(definition),
                                    roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
-    for _ in range(2000):
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            break
-        time.sleep(0.01)
-    return described
+    return execution_end(sfn, execution)
 
 
 def test_the_sync_task_returns_get_query_execution_once_the_query_succeeded(plain_sb):

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from helpers_wait import execution_status
 from steps_fakes import BUCKET, FakeFeatureStore, verified_line
 from test_steps_unlabelable import NOT_IMAGE, failed_line
 
@@ -30,10 +31,12 @@ def _machine(sfn: Any) -> str:
 
 
 def _aborted_run(sfn: Any, machine: str, name: str) -> str:
-    """An execution that ended ABORTED; returns its run id (as the check step derived it)."""
+    """An execution that ended ABORTED; returns its run id (as the check step derived it). Waits until it is
+    ABORTED: moto's worker thread reflects the stop a moment later, and until then ListExecutions with status
+    ABORTED (what the step asks) does not return it."""
     arn = sfn.start_execution(stateMachineArn=machine, name=name)["executionArn"]
     sfn.stop_execution(executionArn=arn)
-    described = sfn.describe_execution(executionArn=arn)
+    described = execution_status(sfn, arn, "ABORTED")
     return unwritten_output.run_ids(PREFIX, {"executionArn": arn, "name": name, "startDate": described["startDate"]})[0]
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from typing import Any
 
 import boto3
 import pytest
 from steps_fakes import BUCKET, FakeFeatureStore, verified_line
 from test_steps_unlabelable import NOT_IMAGE, failed_line
-from test_steps_unwritten_output import PREFIX, WORK, _event, _machine, _outputs, _run
+from test_steps_unwritten_output import WORK, _aborted_run, _event, _machine, _outputs, _run
 
 from steps import layout, naming, task_types, unwritten_output
 from steps import update_feature_store as update
@@ -44,19 +43,6 @@ class TaskTypeFeatureStore(FakeFeatureStore):
 @pytest.fixture
 def sfn(aws: None) -> Any:
     return boto3.client("stepfunctions")
-
-
-def _aborted_run(sfn: Any, machine: str, name: str) -> str:
-    """An execution that ended ABORTED (waits until ListExecutions says so: moto's worker thread reflects the
-    stop a moment later); returns its run id."""
-    arn = sfn.start_execution(stateMachineArn=machine, name=name)["executionArn"]
-    sfn.stop_execution(executionArn=arn)
-    deadline = time.monotonic() + 10
-    while sfn.describe_execution(executionArn=arn)["status"] != "ABORTED" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    described = sfn.describe_execution(executionArn=arn)
-    assert described["status"] == "ABORTED"
-    return unwritten_output.run_ids(PREFIX, {"executionArn": arn, "name": name, "startDate": described["startDate"]})[0]
 
 
 def classified(uri: str, confidence: float, label: int = 1) -> dict[str, Any]:
