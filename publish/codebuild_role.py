@@ -4,7 +4,9 @@
 actions it needs and the resources they apply to (the Service Authorization Reference's action and
 resource types, https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 A test records the calls of real deploys on the sandbox and fails on any call missing here, so a new
-call in the deployer cannot go unnoticed. ``build_role_policy`` turns the table into one statement per
+call in the deployer cannot go unnoticed; another (test_publish_codebuild_role_evaluated) deploys with
+AssumeRole credentials of the generated role while the sandbox evaluates each request's IAM action,
+resource ARN and condition keys (sandbox.iam.actions), and removes each granted action in turn. ``build_role_policy`` turns the table into one statement per
 resource group, narrowed to this config's names (the same ones ``publish.iam_policies`` grants the
 pipeline's roles), plus what CodeBuild itself does as the role (its logs, the artifacts, a CodeCommit
 pull: "Allow CodeBuild to interact with other AWS services", setting-up-service-role).
@@ -14,7 +16,9 @@ Two choices keep the role from granting more than a deploy:
   webhook or rights over its own policy: a build can never widen its own permissions.
 - ``iam:PassRole`` is granted per role with ``iam:PassedToService`` naming the one service it goes to.
 A create that carries tags also needs the service's tagging action (tag-on-create: iam:TagRole,
-lambda:TagResource, states:TagResource, logs:TagResource, events:TagResource, sagemaker:AddTags).
+lambda:TagResource, states:TagResource, logs:TagResource, events:TagResource, sagemaker:AddTags), and
+GetFunction of a tagged function needs lambda:ListTags. The role covers deploys only: ``--destroy`` is
+run from a workstation.
 """
 from __future__ import annotations
 
@@ -54,7 +58,8 @@ DEPLOY_CALLS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("iam", "GetRolePolicy"): (("iam:GetRolePolicy", "roles"),),
     ("iam", "PutRolePolicy"): (("iam:PutRolePolicy", "roles"),),
     # Lambda: the pipeline's functions; a function's role is passed to Lambda.
-    ("lambda", "GetFunction"): (("lambda:GetFunction", "functions"),),
+    # GetFunction of a tagged function also needs lambda:ListTags (configuration-tags, "Permissions required").
+    ("lambda", "GetFunction"): (("lambda:GetFunction", "functions"), ("lambda:ListTags", "functions")),
     ("lambda", "GetFunctionConfiguration"): (("lambda:GetFunctionConfiguration", "functions"),),
     ("lambda", "CreateFunction"): (("lambda:CreateFunction", "functions"), ("lambda:TagResource", "functions"),
                                    ("iam:PassRole", "pass:lambda")),
@@ -136,7 +141,8 @@ def _resource_groups(cfg: PipelineConfig, ctx: pol.PolicyContext) -> dict[str, l
         "bucket": [f"arn:aws:s3:::{cfg.storage.bucket}"],
         "assets": [f"arn:aws:s3:::{cfg.storage.bucket}/{layout.assets_prefix(cfg.storage.work_prefix)}*"],
         "roles": sorted(f"arn:aws:iam::{account}:role/{name}" for kind, name in names.items() if not configured.get(kind)),
-        "functions": [arns.check_lambda, arns.filter_lambda, arns.update_lambda, arns.stop_lambda],
+        # every function publish.deployer creates (each ResourceArns field holding a function ARN)
+        "functions": sorted(value for value in vars(arns).values() if isinstance(value, str) and ":function:" in value),
         "feature_group": [pol.feature_group_arn(ctx)],
         "glue": [ctx.arn("glue", "catalog"), ctx.arn("glue", f"database/{DATABASE}"),
                  ctx.arn("glue", f"table/{DATABASE}/{offline_table_name(cfg.feature_store.feature_group_name)}")],

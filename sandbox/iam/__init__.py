@@ -2,7 +2,8 @@
 
 - ``evaluation``: may a role do an action on a resource (moto's policy evaluation; ``Decision``,
   ``evaluate``, AWS's access-denied message); ``conditions``: the condition operators it decides.
-- ``identity``: who the current in-process requests are made as (``acting_as``).
+- ``identity``: who the current in-process requests are made as (``acting_as``); ``credentials``: requests
+  signed with ``sts:AssumeRole`` credentials are made as that role.
 - ``requests`` + ``actions``: the IAM action, resource and context each API call needs.
 - ``guard``: the request hook's step (``sandbox.patches.request_entry``): deny with AWS's error per protocol,
   and S3's 403-instead-of-404 for missing keys.

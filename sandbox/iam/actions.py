@@ -219,6 +219,194 @@ ROWS: dict[tuple[str, str], Rule] = {
 }
 
 
+# --- The deployer's calls (publish.codebuild_role.DEPLOY_CALLS), judged when deploy.py runs as the
+# CodeBuild service role. Each service's section of the Service Authorization Reference is named
+# next to its rows (https://docs.aws.amazon.com/service-authorization/latest/reference/list_<service>.html);
+# its "API operations" table maps each operation to every IAM action it authorizes, its "Actions"
+# table gives the resource types (none listed: the policy must grant Resource "*", modelled below
+# as the resource "*", which only a statement whose Resource matches "*" allows).
+def _when(key: str, rule: Rule) -> Rule:
+    """``rule`` only when the call carries a non-empty ``key`` (e.g. tags, a role to pass); query-protocol
+    calls (IAM) carry a list as flattened ``Tags.member.1.Key`` parameters."""
+    def checks(call: Call) -> list[Check]:
+        present = call.params.get(key) or any(name.startswith(f"{key}.") for name in call.params)
+        return rule(call) if present else []
+    return checks
+
+
+def _pass_role(key: str, service: str) -> Rule:
+    """Passing the role in ``key`` to ``service`` needs iam:PassRole on it with iam:PassedToService
+    (IAM User Guide, "Grant a user permissions to pass a role to an AWS service", id_roles_use_passrole)."""
+    return _when(key, row("iam:PassRole", param(key), lambda call: {"iam:PassedToService": service}))
+
+
+def _pass_role_nested(outer: str, inner: str, service: str) -> Rule:
+    """iam:PassRole for a role ARN nested in a structure (a schedule's Target.RoleArn)."""
+    def checks(call: Call) -> list[Check]:
+        role_arn = str((call.params.get(outer) or {}).get(inner, ""))
+        return [Check("iam:PassRole", role_arn, {"iam:PassedToService": service})] if role_arn else []
+    return checks
+
+
+def _everything(call: Call) -> str:
+    return "*"
+
+
+def _role(call: Call) -> str:
+    """The role ARN (IAM's ARNs carry no region; a role's path precedes its name)."""
+    path = str(call.params.get("Path") or "/")
+    return f"arn:aws:iam::{call.account}:role{path}{call.params.get('RoleName', '')}"
+
+
+def _function(call: Call) -> str:
+    return _qualified(arn("lambda", "function:{FunctionName}")(call), call)
+
+
+def _tags_of_tagged_function(call: Call) -> list[Check]:
+    """GetFunction returns a function's tags: for a tagged function it also needs lambda:ListTags ("Using
+    tags on Lambda functions", https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html,
+    "Permissions required for working with tags": "For tagged functions, this permission is also
+    necessary for GetFunction")."""
+    from moto.awslambda.models import lambda_backends
+
+    try:
+        function = lambda_backends[call.account][call.region].get_function(str(call.params.get("FunctionName", "")))
+    except Exception:  # no such function: Lambda's own 404 follows
+        return []
+    return [Check("lambda:ListTags", _function(call))] if getattr(function, "tags", None) else []
+
+
+def _log_group(call: Call) -> str:
+    return f"arn:aws:logs:{call.region}:{call.account}:log-group:{call.params.get('logGroupName', '')}"
+
+
+def _rule_arn(parameter: str) -> Resource:
+    """A rule on the default event bus: arn:aws:events:<region>:<account>:rule/<name>."""
+    def build(call: Call) -> str:
+        value = str(call.params.get(parameter, ""))
+        return value if value.startswith("arn:") else f"arn:aws:events:{call.region}:{call.account}:rule/{value}"
+    return build
+
+
+def _schedule(call: Call) -> str:
+    group = call.params.get("GroupName") or "default"
+    return f"arn:aws:scheduler:{call.region}:{call.account}:schedule/{group}/{call.params.get('Name', '')}"
+
+
+def _glue_input(action: str, kind: str) -> Rule:
+    """CreateDatabase names its database in DatabaseInput; CreateTable/UpdateTable their table in
+    TableInput ("Actions, resources, and condition keys for AWS Glue": catalog, database and table)."""
+    def checks(call: Call) -> list[Check]:
+        base = f"arn:aws:glue:{call.region}:{call.account}"
+        if kind == "database":
+            name = str((call.params.get("DatabaseInput") or {}).get("Name", ""))
+            return [Check(action, f"{base}:catalog"), Check(action, f"{base}:database/{name}")]
+        database, table = call.params.get("DatabaseName", ""), (call.params.get("TableInput") or {}).get("Name", "")
+        return [Check(action, f"{base}:catalog"), Check(action, f"{base}:database/{database}"),
+                Check(action, f"{base}:table/{database}/{table}")]
+    return checks
+
+
+def _state_machine_by_name(call: Call) -> str:
+    return f"arn:aws:states:{call.region}:{call.account}:stateMachine:{call.params.get('name', '')}"
+
+
+DEPLOY_ROWS: dict[tuple[str, str], Rule] = {
+    # Amazon S3 ("Actions, resources, and condition keys for Amazon S3", list_amazons3): bucket
+    # configuration actions take the bucket ARN; the CORS actions are spelled s3:GetBucketCORS /
+    # s3:PutBucketCORS, encryption is s3:PutEncryptionConfiguration, inventory s3:Get/PutInventoryConfiguration.
+    ("s3", "CreateBucket"): row("s3:CreateBucket", s3_bucket),
+    ("s3", "PutBucketEncryption"): row("s3:PutEncryptionConfiguration", s3_bucket),
+    ("s3", "PutPublicAccessBlock"): row("s3:PutBucketPublicAccessBlock", s3_bucket),
+    ("s3", "GetBucketPolicy"): row("s3:GetBucketPolicy", s3_bucket),
+    ("s3", "PutBucketPolicy"): row("s3:PutBucketPolicy", s3_bucket),
+    ("s3", "GetBucketCors"): row("s3:GetBucketCORS", s3_bucket),
+    ("s3", "PutBucketCors"): row("s3:PutBucketCORS", s3_bucket),
+    ("s3", "GetBucketInventoryConfiguration"): row("s3:GetInventoryConfiguration", s3_bucket),
+    ("s3", "PutBucketInventoryConfiguration"): row("s3:PutInventoryConfiguration", s3_bucket),
+    # IAM ("Actions, resources, and condition keys for AWS Identity and Access Management (IAM)",
+    # list_identityandaccessmanagementiam): role resource. Tag-on-create: CreateRole with Tags also
+    # needs iam:TagRole, the permission "Tagging IAM roles" names for setting a role's tags
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html, "Permissions required for
+    # tagging IAM roles"). No page we found says in so many words that CreateRole checks it; the rule
+    # is the tag-on-create one other services document (Step Functions below, Lambda) and the one users
+    # report for IAM (aws-cloudformation/aws-cloudformation-coverage-roadmap#328).
+    ("iam", "GetRole"): row("iam:GetRole", _role),
+    ("iam", "CreateRole"): rows(row("iam:CreateRole", _role), _when("Tags", row("iam:TagRole", _role))),
+    ("iam", "UpdateAssumeRolePolicy"): row("iam:UpdateAssumeRolePolicy", _role),
+    ("iam", "GetRolePolicy"): row("iam:GetRolePolicy", _role),
+    ("iam", "PutRolePolicy"): row("iam:PutRolePolicy", _role),
+    # AWS Lambda ("Actions, resources, and condition keys for AWS Lambda", list_awslambda): function
+    # resource; CreateFunction with Tags also needs lambda:TagResource (tag-on-create: "Using tags on
+    # Lambda functions", https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html, "Permissions
+    # required for working with tags": lambda:TagResource for anyone who calls TagResource "or performs
+    # a tag on create"); passing the execution role is iam:PassRole to lambda.amazonaws.com.
+    ("lambda", "GetFunction"): rows(row("lambda:GetFunction", _function), _tags_of_tagged_function),
+    ("lambda", "GetFunctionConfiguration"): row("lambda:GetFunctionConfiguration", _function),
+    ("lambda", "CreateFunction"): rows(row("lambda:CreateFunction", _function),
+                                       _when("Tags", row("lambda:TagResource", _function)),
+                                       _pass_role("Role", "lambda.amazonaws.com")),
+    ("lambda", "UpdateFunctionCode"): row("lambda:UpdateFunctionCode", _function),
+    ("lambda", "UpdateFunctionConfiguration"): rows(row("lambda:UpdateFunctionConfiguration", _function),
+                                                    _pass_role("Role", "lambda.amazonaws.com")),
+    ("lambda", "GetPolicy"): row("lambda:GetPolicy", _function),
+    ("lambda", "AddPermission"): row("lambda:AddPermission", _function),
+    ("lambda", "RemovePermission"): row("lambda:RemovePermission", _function),
+    # Amazon SageMaker ("Actions, resources, and condition keys for Amazon SageMaker AI",
+    # list_amazonsagemaker): feature-group resource; the offline store's role is passed to SageMaker.
+    # Creating with Tags also needs sagemaker:AddTags: "policies that allow ... to create SageMaker
+    # resources must also grant permissions to add tags to those resources ... 'AccessDenied' errors can
+    # occur" (Feature Store, https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-use-with-studio.html,
+    # pointing to "Provide permissions for tagging SageMaker AI resources", security_iam_id-based-policy-examples).
+    ("sagemaker", "CreateFeatureGroup"): rows(row("sagemaker:CreateFeatureGroup", _sagemaker_name("feature-group", "FeatureGroupName")),
+                                              _when("Tags", row("sagemaker:AddTags", _sagemaker_name("feature-group", "FeatureGroupName"))),
+                                              _pass_role("RoleArn", "sagemaker.amazonaws.com")),
+    ("sagemaker", "UpdateFeatureGroup"): row("sagemaker:UpdateFeatureGroup", _sagemaker_name("feature-group", "FeatureGroupName")),
+    # AWS Glue ("Actions, resources, and condition keys for AWS Glue", list_awsglue)
+    ("glue", "CreateDatabase"): _glue_input("glue:CreateDatabase", "database"),
+    ("glue", "CreateTable"): _glue_input("glue:CreateTable", "table"),
+    ("glue", "UpdateTable"): _glue_input("glue:UpdateTable", "table"),
+    # Amazon CloudWatch Logs ("Actions, resources, and condition keys for Amazon CloudWatch Logs",
+    # list_amazoncloudwatchlogs): DescribeLogGroups is granted on "*"; the others on the log group.
+    # Whether CreateLogGroup with tags also needs logs:TagResource is not documented on any page we
+    # found (the API reference says only that logs cannot restrict tags by aws:TagKeys), so the
+    # sandbox does not require it (the build role grants it).
+    ("logs", "DescribeLogGroups"): row("logs:DescribeLogGroups", _everything),
+    ("logs", "CreateLogGroup"): row("logs:CreateLogGroup", _log_group),
+    ("logs", "PutRetentionPolicy"): row("logs:PutRetentionPolicy", _log_group),
+    # AWS Step Functions ("Actions, resources, and condition keys for AWS Step Functions",
+    # list_awsstepfunctions): its API operations table lists, under CreateStateMachine,
+    # states:CreateStateMachine, states:PublishStateMachineVersion (when publishing), states:TagResource
+    # (when tagging) and iam:PassRole with iam:PassedToService states.amazonaws.com.
+    ("stepfunctions", "ListStateMachines"): row("states:ListStateMachines", _everything),
+    ("stepfunctions", "DescribeStateMachine"): row("states:DescribeStateMachine", param("stateMachineArn")),
+    ("stepfunctions", "CreateStateMachine"): rows(row("states:CreateStateMachine", _state_machine_by_name),
+                                                  _when("publish", row("states:PublishStateMachineVersion", _state_machine_by_name)),
+                                                  _when("tags", row("states:TagResource", _state_machine_by_name)),
+                                                  _pass_role("roleArn", "states.amazonaws.com")),
+    ("stepfunctions", "UpdateStateMachine"): rows(row("states:UpdateStateMachine", param("stateMachineArn")),
+                                                  _when("publish", row("states:PublishStateMachineVersion", param("stateMachineArn"))),
+                                                  _pass_role("roleArn", "states.amazonaws.com")),
+    # Amazon EventBridge ("Actions, resources, and condition keys for Amazon EventBridge",
+    # list_amazoneventbridge): rule resource on the default bus. Whether PutRule with Tags also needs
+    # events:TagResource is not documented on any page we found: not required here (the role grants it).
+    ("events", "DescribeRule"): row("events:DescribeRule", _rule_arn("Name")),
+    ("events", "PutRule"): row("events:PutRule", _rule_arn("Name")),
+    ("events", "ListTargetsByRule"): row("events:ListTargetsByRule", _rule_arn("Rule")),
+    ("events", "PutTargets"): row("events:PutTargets", _rule_arn("Rule")),
+    # Amazon EventBridge Scheduler ("Actions, resources, and condition keys for Amazon EventBridge
+    # Scheduler", list_amazoneventbridgescheduler): schedule resource
+    # arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>; the target's role goes to Scheduler.
+    ("scheduler", "GetSchedule"): row("scheduler:GetSchedule", _schedule),
+    ("scheduler", "CreateSchedule"): rows(row("scheduler:CreateSchedule", _schedule),
+                                          _pass_role_nested("Target", "RoleArn", "scheduler.amazonaws.com")),
+    ("scheduler", "UpdateSchedule"): rows(row("scheduler:UpdateSchedule", _schedule),
+                                          _pass_role_nested("Target", "RoleArn", "scheduler.amazonaws.com")),
+    ("scheduler", "DeleteSchedule"): row("scheduler:DeleteSchedule", _schedule),
+}
+ROWS.update(DEPLOY_ROWS)
+
+
 def checks_for(call: Call) -> list[Check] | None:
     """Every authorization ``call`` needs, or None when no row maps it."""
     rule = ROWS.get((call.service, call.operation))

@@ -1,5 +1,9 @@
 """The request hook's IAM step: evaluate a request made under an identity, answer a denial as AWS does.
 
+The identity is ``sandbox.iam.identity``'s (a service acting for a role), else the assumed role whose
+AssumeRole credentials signed the request (``sandbox.iam.credentials``); requests with neither are not
+evaluated.
+
 ``denial(...)`` returns None (go on) or the (status, headers, body) of AWS's access-denied error in
 the service's protocol:
 - S3 (rest-xml): 403 ``<Error><Code>AccessDenied</Code>`` (botocore's S3 model: AccessDenied, 403);
@@ -25,7 +29,7 @@ import uuid
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sandbox.iam import actions, evaluation, identity
+from sandbox.iam import actions, credentials, evaluation, identity
 from sandbox.iam.requests import Call, decode
 
 Response = tuple[int, dict[str, str], bytes]
@@ -41,11 +45,14 @@ _DENIED = {
 
 def denial(service: str, operation: str, protocol: str, account: str, region: str, request: Any) -> Response | None:
     """AWS's error for a request the current identity may not make; None when it may (or none is set)."""
-    who = identity.current()
-    if who is None or not evaluation.enabled():
+    headers = {str(k).lower(): (v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()}
+    if not evaluation.enabled():
+        return None
+    who = identity.current() or credentials.assumed_role_of(account, headers)  # acting_as, else AssumeRole keys
+    if who is None:
         return None
     role_arn, session = who
-    call = decode(service, operation, account, region, request.method, request.url, dict(request.headers), request.body)
+    call = decode(service, operation, account, region, request.method, request.url, headers, request.body)
     checks = actions.checks_for(call)
     if checks is None:
         message = (f"the sandbox has no IAM rule for {service} {operation} (made as {role_arn}); "

@@ -3,7 +3,8 @@
 ``acting_as(role_arn, session)`` marks the code it wraps as running with that role's credentials
 (a Lambda handler with its execution role, a service calling on behalf of its service role). The
 request hook (``sandbox.patches.request_entry``) evaluates every request made while an
-identity is current; requests made with no identity (tests, the deployer) are not evaluated.
+identity is current; requests made with no identity (tests, the deployer) are not evaluated, unless
+they are signed with AssumeRole credentials (``sandbox.iam.credentials``).
 
 The identity is a ``contextvars`` value: nested ``acting_as`` blocks restore the outer identity.
 New threads start without it, except threads started inside ``acting_as(..., threads=True)``:
