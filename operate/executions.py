@@ -150,6 +150,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """The execution summary, one ``label  value`` line per count and job name present."""
     labels = {
         "images_found": "images found", "already_labeled": "already labeled", "selected": "sent to labeling",
+        # of them, earlier runs' unverified labels sent to verification only (steps.carried_labels)
+        "carried": "earlier labels verified again",
         "backlog": "backlog left", "left_out": "left out (labeling failed)",
         "approved": "approved", "rejected": "rejected (relabeled next run)",
         "unlabeled": "unlabeled (retried next run)",
@@ -157,8 +159,16 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         "labeling_job_name": "labeling job", "verification_job_name": "verification job",
     }
     width = max(len(text) for text in labels.values())
+    keys = list(SUMMARY_COUNTS)
+    carried = summary.get("carried")
+    if isinstance(carried, int) and carried > 0:  # only when a run verified earlier labels: older summaries have none
+        keys.insert(keys.index("selected") + 1, "carried")
+        selected = int(summary.get("selected") or 0)
+        summary = {**summary, "selected": selected - carried}  # "selected" counts both; labeling got the others
+        if selected == carried:
+            summary["labeling_job_name"] = "none (every image carried an earlier label)"
     return [f"{labels[key].ljust(width)}  {summary[key]}"
-            for key in (*SUMMARY_COUNTS, *SUMMARY_JOBS) if summary.get(key) is not None]
+            for key in (*keys, *SUMMARY_JOBS) if summary.get(key) is not None]
 
 
 def failed_state(sfn: Any, arn: str) -> str | None:

@@ -234,6 +234,16 @@ def check_function_policy(ctx: PolicyContext) -> dict:
         _statement("ReadAndWithdrawRunManifests", ["s3:GetObject", "s3:DeleteObject"],
                    [_objects(ctx, runs_prefix, f"*/{layout.INPUT_MANIFEST}")]),
         _statement("DescribeOwnExecutions", ["states:DescribeExecution"], [execution_arn_pattern(ctx)]),
+        # steps.carried_labels: earlier runs' unverified labels (ended executions, their labeling job's status and
+        # output, their carried-labels manifests and handed-on markers; existence checked by listing the key)
+        _statement("ListEndedExecutions", ["states:ListExecutions"], [state_machine_arn(ctx)]),
+        _statement("DescribeEarlierLabelingJobs", ["sagemaker:DescribeLabelingJob"], [labeling_job_arn_pattern(ctx)]),
+        _statement("ListEarlierRunOutputs", ["s3:ListBucket"], [_bucket(ctx)],
+                   {"StringLike": {"s3:prefix": [f"{runs_prefix}*"]}}),
+        _statement("ReadEarlierLabels", ["s3:GetObject"],
+                   [_objects(ctx, runs_prefix, f"*/{layout.LABELING}*/{layout.OUTPUT_MANIFEST}"),
+                    _objects(ctx, runs_prefix, f"*/{layout.CARRIED_LABELS_MANIFEST}"),
+                    _objects(ctx, runs_prefix, f"*/{layout.HANDED_ON}*")]),
         _statement("DescribeFeatureGroup", ["sagemaker:DescribeFeatureGroup"], [feature_group_arn(ctx)]),
         _statement("RunAthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
                    [ctx.arn("athena", f"workgroup/{fs.athena_workgroup}")]),
@@ -435,6 +445,8 @@ def filter_function_policy(ctx: PolicyContext) -> dict:
         # <S3OutputPath>/<job name>/manifests/output/output.manifest, S3OutputPath = runs/<run>/labeling/
         _statement("ReadLabelingOutputManifests", ["s3:GetObject"],
                    [_objects(ctx, runs, f"*/{layout.LABELING}*/{layout.OUTPUT_MANIFEST}")]),
+        # earlier runs' unverified labels this run verifies again (steps.carried_labels)
+        _statement("ReadCarriedLabels", ["s3:GetObject"], [_objects(ctx, runs, f"*/{layout.CARRIED_LABELS_MANIFEST}")]),
         _statement("WriteVerificationInputManifests", ["s3:PutObject"], [_objects(ctx, runs, f"*/{layout.VERIFICATION_INPUT_MANIFEST}")]),
         _log_group_statement(ctx, ctx.filter_function_name),
     ]

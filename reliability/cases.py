@@ -286,7 +286,8 @@ BAD_INPUT = [
          "UpdateFeatureStore invoked with it (the run's own update crashed first)", _empty_lines),
     Case("missing output manifest", "verification output manifest deleted; UpdateFeatureStore invoked with its URI "
          "(the run's own update crashed first)", _missing_manifest,
-         why_unequal="the deleted manifest held the only copy of the verdicts: the follow-up labels those images again"),
+         why_unequal="the deleted manifest held the only copy of the verdicts: the follow-up verifies the same labels "
+         "again (it does not label the images again)"),
     Case("feature group deleted", "DeleteFeatureGroup between two runs; follow-up after re-running the deployer",
          _feature_group_deleted, before_follow_up=_redeploy,
          why_unequal="the verified labels went with the deleted group; the operator chose an empty group, so every "
@@ -472,33 +473,51 @@ def _stopped_job(p: SandboxPipeline) -> Acted:
     return Acted(describe_run(run), run, _succeeded_jobs(run))
 
 
-def _aborted_while_labeling(p: SandboxPipeline) -> Acted:
-    """StopExecution while the labeling job runs: the execution-ended rule must stop the job."""
+def _abort_run_while(p: SandboxPipeline, kind: str) -> tuple[Run, str]:
+    """Start a run and StopExecution while its ``kind`` job ("labeling" or "verification") runs (its workers take
+    a simulated day); wait for the execution-ended rule to stop the job. The run, and ``kind job Status, ...``."""
     import time
 
     from operate.follow import follow
 
-    p.upload_samples(BASE_IMAGES)
-    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # workers take a day: the job is running when aborted
+    suffix = "-lbl" if kind == "labeling" else "-vfy"
+    p.sandbox.workforce = workforce(**{f"{kind}_seconds": 86_400})  # the job is running when aborted
     p.runs += 1
-    arn = p.sfn.start_execution(stateMachineArn=p.deploy.state_machine_arn, name=f"run-{p.runs}", input="{}")["executionArn"]
+    arn = p.sfn.start_execution(stateMachineArn=p.deploy.state_machine_arn, name=f"run-{p.runs}",
+                                input="{}")["executionArn"]
     sagemaker = p.clients.client("sagemaker")
 
     def statuses() -> dict[str, str]:
-        return {j["LabelingJobName"]: j["LabelingJobStatus"] for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]}
+        return {j["LabelingJobName"]: j["LabelingJobStatus"]
+                for j in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]}
 
     deadline = time.monotonic() + 60
-    while "InProgress" not in statuses().values() and time.monotonic() < deadline:
+    while (not any(name.endswith(suffix) and status == "InProgress" for name, status in statuses().items())
+           and time.monotonic() < deadline):
         time.sleep(0.02)
-    p.sfn.stop_execution(executionArn=arn, error="Operator", cause="aborted while labeling")
+    p.sfn.stop_execution(executionArn=arn, error="Operator", cause=f"aborted while {kind}")
     outcome = follow(p.sfn, arn, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
-    while not set(statuses().values()) <= {"Stopping", "Stopped"} and time.monotonic() < deadline + 60:
+    while ({"Initializing", "InProgress"} & set(statuses().values())) and time.monotonic() < deadline + 60:
         time.sleep(0.05)
     p.sandbox.workforce = workforce()
     run = Run(outcome, *p._from_history(arn))
-    jobs = ", ".join(f"{'labeling' if name.endswith('-lbl') else 'verification'} job {status}"
-                     for name, status in sorted(statuses().items()))
-    return Acted(f"{run.outcome.status}; {jobs} (execution-ended rule)", run, _succeeded_jobs(run))
+    kinds = {"lbl": "labeling", "vfy": "verification", "adj": "adjustment"}
+    jobs = ", ".join(f"{kinds.get(name.rsplit('-', 1)[-1], name)} job {status}" for name, status in sorted(statuses().items())
+                     if run.run_id and name.startswith(f"{run.run_id}-"))
+    return run, jobs
+
+
+def _aborted_while(kind: str) -> Callable[[SandboxPipeline], Acted]:
+    """StopExecution while the run's ``kind`` job runs: the execution-ended rule must stop the job. Aborted
+    while verifying, the labeling job has completed: the follow-up verifies its labels again
+    (steps.carried_labels) instead of labeling the images again."""
+
+    def act(p: SandboxPipeline) -> Acted:
+        p.upload_samples(BASE_IMAGES)
+        run, jobs = _abort_run_while(p, kind)
+        return Acted(f"{run.outcome.status}; {jobs} (execution-ended rule)", run, _succeeded_jobs(run))
+
+    return act
 
 
 TIMEOUT_SECONDS = 6  # real seconds: moto's engine times an execution out on the wall clock, not the simulated one
@@ -571,12 +590,16 @@ LAMBDA_AND_JOBS = [
          why_unequal="the failed job's objects were sent and nothing came back: the follow-up sends them again"),
     Case("verification job fails", "the verification job fails (\"Workteam was deleted\")",
          _workforce_case(fail_verification_job="Workteam was deleted"),
-         why_unequal="no label was verified, and an unverified label is never stored: the follow-up labels the "
-         "images again"),
+         why_unequal="the failed verification job's objects were sent and nothing came back: the follow-up "
+         "verifies the same labels again (it does not label the images again)"),
+    Case("execution aborted while verifying", "StopExecution while the verification job is in progress (the "
+         "labeling job completed)", _aborted_while("verification"),
+         why_unequal="the rule stopped the aborted run's verification job before its labels were verified: the "
+         "follow-up verifies the same labels again (it does not label the images again)"),
     Case("labeling job stopped", "StopLabelingJob as soon as the labeling job exists", _stopped_job,
          why_unequal="the stopped job's objects were sent and not labeled: the follow-up sends them again"),
     Case("execution aborted while labeling", "StopExecution while the labeling job is in progress",
-         _aborted_while_labeling,
+         _aborted_while("labeling"),
          why_unequal="the rule stopped the aborted run's job before its objects were labeled: the follow-up sends "
          "them again"),
     Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0),
@@ -642,6 +665,15 @@ def _fails_beside_adjustment(p: SandboxPipeline) -> Acted:
     return Acted(f"run 1 rejected {rejected}; run 2 {describe_run(run)}; {jobs}", run, first_jobs)
 
 
+def _aborted_verifying_adjusted(p: SandboxPipeline) -> Acted:
+    """Run 2 (adjust; 3 new images) is aborted while its verification job runs: the follow-up verifies run 2's
+    labels and adjusted labels again (steps.carried_labels), with neither a labeling nor an adjustment job."""
+    rejected, first_jobs = _adjust_pipeline(p)
+    run, jobs = _abort_run_while(p, "verification")
+    return Acted(f"run 1 rejected {rejected}; run 2 {run.outcome.status}; {jobs} (execution-ended rule)", run,
+                 first_jobs | _succeeded_jobs(run))
+
+
 ADJUST = [
     Case("rejected labels adjusted", "on_reject adjust; run 1 rejects every label; run 2 with 3 new images",
          _adjusted),
@@ -650,6 +682,10 @@ ADJUST = [
          _fails_beside_adjustment,
          why_unequal="the failed labeling job's and the stopped adjustment job's objects were sent and nothing came "
          "back: the follow-up sends them again"),
+    Case("execution aborted while verifying adjusted labels", "on_reject adjust; run 1 rejects every label; run 2 "
+         "(3 new images) aborted while its verification job runs", _aborted_verifying_adjusted,
+         why_unequal="the rule stopped run 2's verification job before its labels were verified: the follow-up "
+         "verifies the same labels and adjusted labels again (it neither labels nor adjusts them again)"),
 ]
 
 

@@ -2,7 +2,9 @@
 
 *Sent*: every line of the input manifest of every labeling, verification and adjustment job the case
 (and its follow-up run) created, read from the sandbox's Ground Truth backend. A job counts in full
-once created, whatever became of it (failed, stopped, tasks expired): its objects were sent.
+once created, whatever became of it (failed, stopped, tasks expired): its objects were sent. So a
+verification job that failed or was stopped costs its objects once more (the follow-up verifies the same
+labels again, steps.carried_labels), while the labeling before it is not repeated.
 
 *Minimum*: each image once per stage it must go through, plus once more per stage for each rejection.
 An image workers can label goes through two stages (labeling, then verification); one Ground Truth

@@ -9,6 +9,12 @@ An image is done (not missing) when its newest record is APPROVED, or UNLABELABL
 object's current ETag (contract 1, notes/SESSION3.md); its ETag goes into the input manifest
 as ``source-etag`` (contract 5).
 
+Labels an earlier run drew but never verified (steps.carried_labels) are not bought again: the
+missing images that have one are selected first (they count toward the cap and are claimed like
+the others), go to this run's verification job only (``carried``, ``carried_manifest_uri``) and
+not to its labeling job (``manifest_uri``: the others, ``runs/<run_id>/labeling-input.manifest``
+when both kinds are selected; None when every selected image is carried).
+
 Two ways to get the image list (``settings.listing``, the state machine's check region):
 
 - ``list``: one invocation lists the raw prefix and reads every done record (memory and time
@@ -21,12 +27,13 @@ Two ways to get the image list (``settings.listing``, the state machine's check 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container
+from collections.abc import Callable, Collection, Container, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from steps import adjustment, aws, in_flight, inventory, layout, naming
+from steps import adjustment, aws, carried_labels, in_flight, inventory, layout, naming
+from steps.carried_labels import Carried
 from steps.contract import CheckMissingLabelsEvent, CheckMissingLabelsResult, CheckMissingLabelsSettings
 from steps.errors import FeatureGroupMissing
 from steps.execution_input import allow_empty_feature_group, images_cap
@@ -46,7 +53,7 @@ def utc_now() -> datetime:
 
 def build_result(
     selection: Selection, cap: int, run: str, bucket: str, work_prefix: str, manifest_uri: str | None,
-    in_flight_count: int = 0,
+    in_flight_count: int = 0, carried: carried_labels.Written | None = None,
 ) -> CheckMissingLabelsResult:
     """The step's result: counts, job names and S3 locations; never the image list."""
     labeling_job, verification_job = naming.job_names(run)
@@ -64,6 +71,8 @@ def build_result(
         "verification_job_name": verification_job,
         "labeling_output_uri": f"s3://{bucket}/{layout.labeling_output_prefix(work_prefix, run)}",
         "verification_output_uri": f"s3://{bucket}/{layout.verification_output_prefix(work_prefix, run)}",
+        "carried": carried.count if carried else 0,
+        "carried_manifest_uri": carried.manifest_uri if carried else None,
     }
 
 
@@ -81,6 +90,29 @@ def select_free(
     count = held_count(images, labeled, held)
     selection = select_missing(images, labeled | held, cap)
     return replace(selection, already_labeled=selection.already_labeled - count), count
+
+
+def with_carried(images: list[ImageObject], labeled: set[str], held: set[str], carried: Collection[str], cap: int
+                 ) -> tuple[Selection, int]:
+    """``select_free``, the images with a carried label first (oldest first), then the oldest others."""
+    selection, in_flight_count = select_free(images, labeled, held, cap)
+    if not carried:
+        return selection, in_flight_count
+    first = sorted(image for image in images if image.uri in carried and image.uri not in held
+                   and image.uri not in labeled)[:cap]
+    rest = select_missing(images, labeled | held | set(carried), cap - len(first)).selected
+    return replace(selection, selected=first + rest), in_flight_count
+
+
+def find_carried(s3: Any, sagemaker: Any, stepfunctions: Any, settings: CheckMissingLabelsSettings, run: str,
+                 execution_arn: str, wanted: Mapping[str, str], summary: StepSummary) -> dict[str, Carried]:
+    """The earlier, unverified labels of the ``wanted`` images (URI -> current ETag), when this run carries any."""
+    if not wanted or sagemaker is None or not carried_labels.applies(settings):
+        return {}
+    sources = carried_labels.find_sources(s3, sagemaker, stepfunctions, settings, execution_arn)
+    found = carried_labels.earlier_labels(s3, sources, wanted, settings, run) if sources else {}
+    summary.add(carry_sources=len(sources), carriable=len(found))
+    return found
 
 
 def release_lost_claims(
@@ -161,22 +193,40 @@ def claim_selection(
     return selection, manifest_uri, moved
 
 
+def split_carried(s3: Any, settings: CheckMissingLabelsSettings, run: str, selection: Selection,
+                  carried: Mapping[str, Carried]) -> tuple[str | None, carried_labels.Written]:
+    """After the claim (input.manifest holds every selected image): the labeling job's input without the
+    carried images, and the carried-labels manifest. Returns the labeling input's URI (None: nothing to label)."""
+    bucket, work_prefix, kms = settings["bucket"], settings["work_prefix"], settings.get("kms_key_arn")
+    uris = [image.uri for image in selection.selected]
+    written = carried_labels.write_carried(s3, settings, run, uris, carried)
+    if not written.count:
+        return f"s3://{bucket}/{layout.input_manifest_key(work_prefix, run)}", written
+    to_label = [image for image in selection.selected if image.uri not in carried]
+    if not to_label:
+        return None, written
+    return write_input_manifest(s3, bucket, layout.labeling_input_key(work_prefix, run), to_label, kms), written
+
+
 def _finish(
     s3: Any, stepfunctions: Any, settings: CheckMissingLabelsSettings, run: str, execution_arn: str, cap: int,
     selection: Selection, in_flight_count: int, held: in_flight.InFlight, labeled: set[str],
     candidates: list[ImageObject], summary: StepSummary, clock: Callable[[], datetime],
-    done: Container[str] | None = None,
+    done: Container[str] | None = None, carried: Mapping[str, Carried] | None = None,
 ) -> CheckMissingLabelsResult:
     manifest_uri = None
+    written = None
     if selection.selected:
         selection, manifest_uri, moved = claim_selection(s3, stepfunctions, settings, run, execution_arn, selection,
                                                          held, labeled, candidates, clock, done)
         in_flight_count += moved
+        if carried and manifest_uri:
+            manifest_uri, written = split_carried(s3, settings, run, selection, carried)
     for message in held.notes:
         summary.note(message)
     summary.add(in_flight_runs=len(held.runs), released_markers=held.released)
     result = build_result(selection, cap, run, settings["bucket"], settings["work_prefix"], manifest_uri,
-                          in_flight_count)
+                          in_flight_count, written)
     result.update(adjustment.apply(s3, settings, run, manifest_uri))  # type: ignore[typeddict-item]  # on_reject adjust (H14b)
     summary.add(**{k: v for k, v in result.items() if k != "run_id"})
     return result
@@ -210,9 +260,12 @@ def check_missing_labels(
         labeled, note = set(), "no images under the raw prefix: the offline store was not queried"
     if note:
         summary.note(note)
-    selection, in_flight_count = select_free(images, labeled, held.uris, cap)
+    wanted = {image.uri: image.etag for image in images if image.uri not in labeled and image.uri not in held.uris}
+    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution_arn, wanted, summary)
+    del wanted
+    selection, in_flight_count = with_carried(images, labeled, held.uris, carried, cap)
     return _finish(s3, stepfunctions, settings, run, execution_arn, cap, selection, in_flight_count, held, labeled,
-                   images, summary, clock)
+                   images, summary, clock, carried=carried)
 
 
 def prepare(
@@ -257,6 +310,7 @@ def prepare(
 
 def select(
     event: Any, s3: Any, summary: StepSummary, stepfunctions: Any, clock: Callable[[], datetime] = utc_now,
+    sagemaker: Any = None,
 ) -> CheckMissingLabelsResult:
     """Phase ``select``: read the query's result, drop the images other runs hold, write the manifest, claim.
 
@@ -277,11 +331,16 @@ def select(
                                     done, clock())
     free = [image for image in page.images if image.uri not in held.uris]
     in_flight_count = len(page.images) - len(free)
-    selected = free[:cap]
+    # Earlier, unverified labels of the images the query returned (a carried image beyond them waits
+    # until a later run's query returns it).
+    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution["id"],
+                           {image.uri: image.etag for image in free}, summary)
+    first = [image for image in free if image.uri in carried][:cap]
+    selected = first + [image for image in free if image.uri not in carried][:cap - len(first)]
     selection = Selection(images_found=page.images_found, already_labeled=page.images_found - page.missing_total,
                           missing=page.missing_total - in_flight_count, selected=selected)
     return _finish(s3, stepfunctions, settings, run, execution["id"], cap, selection, in_flight_count, held, set(),
-                   page.images, summary, clock, done)
+                   page.images, summary, clock, done, carried)
 
 
 def handler(event: Any, context: Any) -> Any:
@@ -294,7 +353,8 @@ def handler(event: Any, context: Any) -> Any:
             result = prepare(event, aws.client("s3"), aws.client("sagemaker"), aws.client("athena"), summary,
                              aws.client("stepfunctions"))
         elif phase == "select":
-            result = select(event, aws.client("s3"), summary, aws.client("stepfunctions"))
+            result = select(event, aws.client("s3"), summary, aws.client("stepfunctions"),
+                            sagemaker=aws.client("sagemaker"))
         else:
             result = check_missing_labels(
                 event, aws.client("s3"), aws.client("sagemaker"), aws.client("athena"), summary,

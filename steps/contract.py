@@ -35,6 +35,9 @@ class CheckMissingLabelsSettings(TypedDict):
     on_reject: NotRequired[str]  # "adjust": REJECTED images go to the adjustment job (steps.adjustment)
     label_attribute: NotRequired[str]  # with on_reject adjust: the labeling job's attribute (the previous label)
     task_type: NotRequired[str]  # labels.task_type: the previous label is boxes or a mask (default bounding_box)
+    # steps.carried_labels: verify earlier runs' unverified labels again instead of labeling their images again
+    carry_labels: NotRequired[bool]
+    adjustment_attribute: NotRequired[str]  # with on_reject adjust: the adjustment job's LabelAttributeName
     # storage.listing and, unless it is "list", where the S3 Inventory reports are (steps.inventory).
     listing: NotRequired[str]  # auto | inventory | list
     inventory_config_id: NotRequired[str]
@@ -53,7 +56,7 @@ class CheckMissingLabelsResult(TypedDict):
     already_labeled: int
     missing: int  # no approved label and held by no other run: what this run may label
     in_flight: int  # no approved label, but another run holds them (steps.in_flight)
-    selected: int  # sent to labeling in this run
+    selected: int  # claimed by this run: sent to labeling, or (``carried``) with an earlier label to verification only
     backlog: int  # missing - selected: left for later runs
     max_images: int  # the cap in force for this run
     run_id: str
@@ -67,6 +70,10 @@ class CheckMissingLabelsResult(TypedDict):
     adjustment_selected: NotRequired[int]  # sent to the adjustment job (REJECTED, with their previous label)
     adjustment_manifest_uri: NotRequired[str | None]  # s3://.../runs/<run_id>/adjustment-input.manifest
     adjustment_job_name: NotRequired[str]
+    # steps.carried_labels: of ``selected``, the images whose earlier, unverified label goes to verification only
+    # (manifest_uri then holds the others: runs/<run_id>/labeling-input.manifest, None when every one is carried)
+    carried: NotRequired[int]
+    carried_manifest_uri: NotRequired[str | None]  # s3://.../runs/<run_id>/carried-labels.manifest
 
 
 class UpdateFeatureStoreSettings(TypedDict):
@@ -120,6 +127,7 @@ class FilterLabeledObjectsEvent(TypedDict):
     manifest_uri: str | None  # the labeling job's OutputDatasetS3Uri (None: on_reject adjust, no labeling job)
     settings: FilterLabeledObjectsSettings
     adjustment_manifest_uri: NotRequired[str | None]  # the adjustment job's OutputDatasetS3Uri (None: no job)
+    carried_manifest_uri: NotRequired[str | None]  # earlier runs' labels to verify again (steps.carried_labels)
 
 
 class FilterLabeledObjectsResult(TypedDict):

@@ -16,6 +16,11 @@ adjustment job's attribute (sms-data-verify-manifest: the adjusted values, with 
 Its labeled lines join the verification input with the adjusted label moved to the labeling attribute,
 metadata included: the one verification job verifies one attribute, and ``adjustment-status`` tells
 UpdateFeatureStore the label's path. Either job may be absent (its manifest URI is None).
+
+Labels an earlier run drew but never verified (``carried_manifest_uri``, written by the check step:
+steps.carried_labels) join the verification input too; their lines are already in the verification
+input's shape (the label under the labeling attribute) and are copied unchanged. The labeling job may
+then be absent (every selected image carried).
 """
 from __future__ import annotations
 
@@ -108,6 +113,12 @@ def filter_labeled_objects(event: FilterLabeledObjectsEvent, s3: Any, summary: S
         if event["manifest_uri"]:
             counts = filter_lines(read_manifest_lines(s3, event["manifest_uri"]), settings["label_attribute"],
                                   kept_lines)
+        carried_uri = event.get("carried_manifest_uri")
+        if carried_uri:
+            carried = filter_lines(read_manifest_lines(s3, carried_uri), settings["label_attribute"], kept_lines)
+            counts.lines_read += carried.lines_read
+            counts.kept += carried.kept
+            summary.add(carried_manifest_uri=carried_uri, carried_kept=carried.kept)
         adjusted_uri = event.get("adjustment_manifest_uri")
         if adjusted_uri:
             adjusted = filter_adjusted_lines(read_manifest_lines(s3, adjusted_uri), settings["label_attribute"],

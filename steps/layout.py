@@ -12,6 +12,9 @@ the reliability suite, so that a key and the permission to write it cannot drift
     <work_prefix>runs/<run id>/adjustment-input.manifest on_reject adjust: the adjustment job's input (rejected
                                                          images with their previous label)
     <work_prefix>runs/<run id>/labeling/<job>/...        the labeling (and adjustment) job's output
+    <work_prefix>runs/<run id>/carried-labels.manifest   earlier runs' unverified labels this run verifies again
+                                                         (steps.carried_labels), as verification input lines
+    <work_prefix>runs/<run id>/handed-on/<run id>.json   an earlier run's labels another run carried on
     <work_prefix>runs/<run id>/verification-input.manifest
     <work_prefix>runs/<run id>/verification/<job>/...    the verification job's output
     <work_prefix>runs/<run id>/update-progress.json      the manifest lines UpdateFeatureStore wrote
@@ -40,6 +43,8 @@ INVENTORY_HIVE = "hive/"
 MARKER_SUFFIX = ".json"
 UPDATE_PROGRESS = "update-progress.json"
 UNLABELABLE_PROGRESS = "unlabelable-progress.json"
+CARRIED_LABELS_MANIFEST = "carried-labels.manifest"
+HANDED_ON = "handed-on/"
 
 
 def base(work_prefix: str) -> str:
@@ -93,6 +98,21 @@ def adjustment_input_key(work_prefix: str, run: str) -> str:
 
 def verification_input_key(work_prefix: str, run: str) -> str:
     return run_prefix(work_prefix, run) + VERIFICATION_INPUT_MANIFEST
+
+
+def carried_labels_key(work_prefix: str, run: str) -> str:
+    """Earlier runs' unverified labels ``run`` sends to verification (steps.carried_labels)."""
+    return run_prefix(work_prefix, run) + CARRIED_LABELS_MANIFEST
+
+
+def handed_on_prefix(work_prefix: str, source_run: str) -> str:
+    """Where the runs that carried ``source_run``'s labels on say so (one object per carrying run)."""
+    return run_prefix(work_prefix, source_run) + HANDED_ON
+
+
+def handed_on_key(work_prefix: str, source_run: str, run: str) -> str:
+    """``run`` carried (some of) ``source_run``'s labels on: ``{"run_id", "manifest_uri"}``."""
+    return f"{handed_on_prefix(work_prefix, source_run)}{run}{MARKER_SUFFIX}"
 
 
 def labeling_output_prefix(work_prefix: str, run: str) -> str:

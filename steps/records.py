@@ -18,6 +18,9 @@ from steps import contract, task_types
 from steps.errors import ManifestError
 
 _BOX_KEYS = ("class_id", "left", "top", "width", "height")
+# A label an earlier run drew and this run verifies again (steps.carried_labels) names the labeling job that
+# drew it under this key of the manifest line: its record names that job, not this run's.
+CARRIED_FROM_KEY = "carried-label-job"
 _FEATURE_NAMES = tuple(name for name, _ in contract.FEATURE_DEFINITIONS)
 
 
@@ -121,6 +124,12 @@ def label_path(label_meta: dict[str, Any], labeling_job: str) -> tuple[str, str]
     return contract.LABEL_PATH_ADJUSTMENT, job.removeprefix("labeling-job/") or labeling_job
 
 
+def drawn_by(line: dict[str, Any], labeling_job: str) -> str:
+    """The labeling job that drew the line's label: the carried label's own job, else this run's."""
+    carried = line.get(CARRIED_FROM_KEY)
+    return carried if isinstance(carried, str) and carried else labeling_job
+
+
 def _etag(line: dict[str, Any]) -> str:
     """The input manifest's ``source-etag``, which the output line keeps (sms-data-output), quotes stripped."""
     etag = line.get("source-etag")
@@ -146,7 +155,7 @@ def record_from_line(line: dict[str, Any], ctx: RecordContext) -> dict[str, str]
     if not isinstance(class_map, dict):
         raise ValueError("class-map must be an object like {\"0\": \"scratch\"}")
     approved = _verdict(line[ctx.verification_attribute]) == ctx.approved_index
-    path, labeling_job = label_path(label_meta, ctx.labeling_job)
+    path, labeling_job = label_path(label_meta, drawn_by(line, ctx.labeling_job))
     values: dict[str, str | None] = {
         "image_uri": source,
         "event_time": event_time(verify_meta.get("creation-date")),
@@ -176,7 +185,7 @@ def _task_type_record(line: dict[str, Any], ctx: RecordContext) -> dict[str, str
     if _is_unlabeled(line, ctx.label_attribute) or (verified and _is_unlabeled(line, ctx.verification_attribute)):
         return None
     values = label_records.segmentation(line, ctx) if verified else label_records.classification(line, ctx)
-    path, labeling_job = label_path(line[f"{ctx.label_attribute}-metadata"], ctx.labeling_job)
+    path, labeling_job = label_path(line[f"{ctx.label_attribute}-metadata"], drawn_by(line, ctx.labeling_job))
     values.update(labeling_job=labeling_job, label_path=path, image_etag=_etag(line), failure_reason=None)
     names = (name for name, _ in task_types.feature_definitions(ctx.task_type))
     return {name: value for name in names if (value := values.get(name)) is not None}

@@ -25,7 +25,8 @@ group only through the verification job, whose input holds the labeling and the 
 labeled lines (steps.filter_labeled_objects) and whose output therefore holds both, each with its
 ``label_path``: recovering the verification output recovers both paths. Labels drawn but never
 verified (a run that failed before its verification job completed) are not written by the update
-either, and are not written here.
+either, and are not written here: the next run's check step sends them to its verification job instead
+of labeling the images again (steps.carried_labels).
 
 Two runs starting together may both write the same earlier output: the records are identical (a
 record is a full overwrite with the same values), so that costs writes, never a wrong label.

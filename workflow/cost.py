@@ -348,13 +348,15 @@ def actual(cfg: Any, summary: Mapping[str, Any], state_transitions: int, lambdas
     """A finished run from its real counts: the summary (objects), the history (transitions, Lambda)."""
     prices = prices or load_prices()
     selected = int(summary.get("selected") or 0)
-    labeled = max(0, selected - int(summary.get("left_out") or 0))
+    # carried: earlier labels only verified again this run (steps.carried_labels), never labeled again
+    labeled = max(0, selected - int(summary.get("carried") or 0) - int(summary.get("left_out") or 0))
     verified = int(summary.get("approved") or 0) + int(summary.get("rejected") or 0)
     rows = int(summary.get("images_found") or 0)
     queries = (1 if "images_found" in summary else 0) + athena_tasks  # the check Lambda's query, the graph's
     counts = RunCounts(labeled, verified, state_transitions, tuple(lambdas), queries, rows * ATHENA_BYTES_PER_ROW)
     assumptions = (
-        "objects: labeled = sent - left out (Ground Truth charges labeled objects); verified = approved + rejected",
+        "objects: labeled = sent - carried - left out (Ground Truth charges labeled objects); "
+        "verified = approved + rejected",
         "state transitions and Lambda seconds counted from the execution history",
         f"Athena bytes estimated: {rows:,} images found x {ATHENA_BYTES_PER_ROW} bytes (at least 10 MB billed)",
     )

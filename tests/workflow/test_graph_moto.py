@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 
 import boto3
 import pytest
+from helpers_wait import execution_end
 from moto import mock_aws
 
 from workflow import graph, polling
@@ -27,6 +27,7 @@ CHECK = {
     "labeling_job_name": "scratch-run-0123456789-lbl", "verification_job_name": "scratch-run-0123456789-vfy",
     "labeling_output_uri": "s3://b/labeling/runs/scratch-run-0123456789/labeling/",
     "verification_output_uri": "s3://b/labeling/runs/scratch-run-0123456789/verification/",
+    "carried": 0, "carried_manifest_uri": None,  # no earlier unverified labels (steps.carried_labels)
 }
 COUNTERS = {"TotalLabeled": 20, "HumanLabeled": 20, "MachineLabeled": 0, "FailedNonRetryableError": 0, "Unlabeled": 0}
 UPDATE = {"lines_read": 20, "approved": 18, "rejected": 2, "unlabeled": 0, "written": 20, "unlabelable": 0, "seconds": 1.5}
@@ -60,12 +61,7 @@ def _run(definition: dict, execution_input: dict | None = None) -> dict:
     client = boto3.client("stepfunctions", region_name="eu-west-1")
     arn = client.create_state_machine(name="stubbed", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
-    for _ in range(400):
-        described = client.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.025)
-    raise AssertionError("execution did not finish")
+    return execution_end(client, execution)
 
 
 def _happy_results() -> dict:
@@ -105,7 +101,7 @@ def test_happy_path_ends_with_the_summary(definition):
         result = _run(_stub(definition, _happy_results()), {})
     assert result["status"] == "SUCCEEDED", result
     assert json.loads(result["output"]) == {
-        "images_found": 120, "already_labeled": 100, "missing": 20, "selected": 20, "backlog": 0,
+        "images_found": 120, "already_labeled": 100, "missing": 20, "selected": 20, "backlog": 0, "carried": 0,
         "approved": 18, "rejected": 2, "unlabeled": 0, "unlabelable": 0, "written": 20, "left_out": 0,
         "run_id": CHECK["run_id"], "labeling_job_name": CHECK["labeling_job_name"],
         "verification_job_name": CHECK["verification_job_name"],

@@ -89,7 +89,7 @@ __all__ = [  # the state machine's builders, and the names, errors and settings 
     "APPROVED_INDEX", "ATHENA_QUERY_SYNC_RESOURCE", "ATHENA_TRANSIENT_ERRORS", "CHECK_RESULT_FIELDS",
     "CREATE_CAUGHT_ERRORS", "CREATE_LABELING_JOB_RESOURCE", "CREATE_RETRY_WAITS", "CREATE_TRANSIENT_ERRORS",
     "DESCRIBE_LABELING_JOB_RESOURCE", "FILTER_RESULT_FIELDS", "LAMBDA_TRANSIENT_ERRORS", "NAME_CHECK", "NAME_FILTER",
-    "NAME_JOBS", "NAME_QUERY", "NAME_SELECT", "NAME_UPDATE", "NAME_WRITE_UNWRITTEN", "PARALLEL_STOP_WAIT_SECONDS",
+    "NAME_JOBS", "NAME_LABELING_NEEDED", "NAME_QUERY", "NAME_SELECT", "NAME_UPDATE", "NAME_WRITE_UNWRITTEN", "PARALLEL_STOP_WAIT_SECONDS",
     "RESOURCE_IN_USE_ERRORS", "SAGEMAKER_TRANSIENT_ERRORS", "STEP_FAILED_ERROR", "STOP_LABELING_JOB_RESOURCE",
     "UPDATE_RESULT_FIELDS", "UPDATE_RETRYABLE_ERRORS", "build_definition", "build_workflow", "check_result_fields",
     "check_settings", "filter_settings", "inventory_settings", "render_definition", "update_settings",
@@ -102,7 +102,8 @@ SUMMARY_UPDATE_FIELDS = ("approved", "rejected", "unlabeled", "written", "unlabe
 def _summary(state_id: str = "Summarize", *, labeled: bool = True, verified: bool = True) -> Pass:
     """The execution's output: the same keys whether or not anything was labeled (or verified:
     classification has no verification job, so nothing is left out and no verification job is named)."""
-    check = {f"{name}.$": f"$.check.{name}" for name in ("images_found", "already_labeled", "missing", "selected", "backlog")}
+    check = {f"{name}.$": f"$.check.{name}"
+             for name in ("images_found", "already_labeled", "missing", "selected", "backlog", "carried")}
     if labeled:
         update: dict[str, Any] = {f"{name}.$": f"$.update.{name}" for name in SUMMARY_UPDATE_FIELDS}
         update["left_out.$"] = "$.verification_input.left_out"
@@ -136,6 +137,8 @@ def _filter_step(cfg: PipelineConfig, arns: ResourceArns, verification: State) -
                 # on_reject adjust: the adjustment job's output manifest (null when it was skipped); else no job.
                 **({"adjustment_manifest_uri.$": job_requests.ADJUSTED_MANIFEST_PATH} if _adjust(cfg)
                    else {"adjustment_manifest_uri": None}),
+                # earlier runs' unverified labels this run verifies again (steps.carried_labels; null: none)
+                "carried_manifest_uri.$": CARRIED_MANIFEST_PATH,
             },
         },
         result_selector={f"{name}.$": f"$.Payload.{name}" for name in FILTER_RESULT_FIELDS},
@@ -251,8 +254,27 @@ def build_definition(cfg: PipelineConfig, arns: ResourceArns) -> Graph:
         labeling = _labeling_and_adjustment(cfg, arns, schedule, labeling_stage, labeled_next)
     else:
         labeling = _job_stage(labeling_stage, schedule, labeled_next)
+        if verified:
+            labeling = _carried_only(labeling, labeled_next)
     anything.default_choice(labeling)
     return Graph(_write_unwritten_start(cfg, arns, check), comment=f"{cfg.pipeline.name}: label missing images with Ground Truth, verify, store in Feature Store")
+
+
+CARRIED_MANIFEST_PATH = "$.check.carried_manifest_uri"
+NAME_LABELING_NEEDED = "Anything new to label?"
+
+
+def _carried_only(labeling: State, filter_step: State) -> State:
+    """Skip the labeling job when every selected image carries an earlier run's unverified label
+    (steps.carried_labels: ``$.check.manifest_uri`` is then null): the filter step gets no labeling output
+    and builds the verification input from the carried labels alone. Returns the first state."""
+    needed = Choice(NAME_LABELING_NEEDED)
+    skip = Pass("Labeling: every image carries an earlier label", result={"manifest_uri": None},
+                result_path="$.labeling_output")
+    skip.next(filter_step)
+    needed.add_choice(ChoiceRule.IsNull(job_requests.INPUT_MANIFEST_PATH, True), skip)
+    needed.default_choice(labeling)
+    return needed
 
 
 def _verification_stage(cfg: PipelineConfig, arns: ResourceArns, schedule: list[int], update: State) -> State:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steps import contract
+from steps import contract, task_types
 from workflow.config import PipelineConfig, adjustment_attribute
 from workflow.graph.states import APPROVED_INDEX, LAMBDA_MAX_CONCURRENCY
 from workflow.inventory import inventory_names
@@ -33,6 +33,10 @@ def check_settings(cfg: PipelineConfig) -> dict[str, Any]:
     settings["on_reject"] = cfg.verification.on_reject
     settings["label_attribute"] = cfg.labeling.label_attribute
     settings["task_type"] = cfg.labels.task_type  # which previous label steps.adjustment reads (boxes or a mask)
+    # steps.carried_labels: earlier runs' unverified labels go to verification, not to labeling again (a task
+    # type with a verification job); with on_reject adjust, the adjustment job's adjusted labels too
+    settings["carry_labels"] = task_types.has_verification(cfg.labels.task_type)
+    settings["adjustment_attribute"] = adjustment_attribute(cfg.labeling.label_attribute)
     return {**settings, **inventory_settings(cfg)}  # storage.listing and the inventory's names (steps.inventory)
 
 

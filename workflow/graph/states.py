@@ -78,6 +78,8 @@ CHECK_RESULT_FIELDS = (
     "verification_job_name",
     "labeling_output_uri",
     "verification_output_uri",
+    "carried",  # steps.carried_labels: earlier runs' unverified labels this run verifies again
+    "carried_manifest_uri",
 )
 # on_reject adjust: the check result's adjustment fields (steps.adjustment.result_fields).
 ADJUSTMENT_RESULT_FIELDS = ("adjustment_selected", "adjustment_manifest_uri", "adjustment_job_name")
