@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from publish import feature_group
 from publish.changes import DeployError
-from reliability.pipeline import Run, SandboxPipeline, workforce
+from reliability.pipeline import A_WEEK, Run, SandboxPipeline, workforce
 from sandbox.faults import FaultPlan, client_name
 from sandbox.sample_images import generate_sample_images
 from steps import layout, naming
@@ -481,7 +481,7 @@ def _abort_run_while(p: SandboxPipeline, kind: str) -> tuple[Run, str]:
     from operate.follow import follow
 
     suffix = "-lbl" if kind == "labeling" else "-vfy"
-    p.sandbox.workforce = workforce(**{f"{kind}_seconds": 86_400})  # the job is running when aborted
+    p.sandbox.workforce = workforce(**{f"{kind}_seconds": A_WEEK})  # the job is running when aborted
     p.runs += 1
     arn = p.sfn.start_execution(stateMachineArn=p.deploy.state_machine_arn, name=f"run-{p.runs}",
                                 input="{}")["executionArn"]
@@ -495,6 +495,8 @@ def _abort_run_while(p: SandboxPipeline, kind: str) -> tuple[Run, str]:
     while (not any(name.endswith(suffix) and status == "InProgress" for name, status in statuses().items())
            and time.monotonic() < deadline):
         time.sleep(0.02)
+    if not any(name.endswith(suffix) and status == "InProgress" for name, status in statuses().items()):
+        raise AssertionError(f"no {kind} job InProgress within 60 s: the case cannot abort while {kind}")
     p.sfn.stop_execution(executionArn=arn, error="Operator", cause=f"aborted while {kind}")
     outcome = follow(p.sfn, arn, emit=lambda line: None, poll_seconds=0.05, timeout_seconds=60)
     while ({"Initializing", "InProgress"} & set(statuses().values())) and time.monotonic() < deadline + 60:
@@ -520,7 +522,8 @@ def _aborted_while(kind: str) -> Callable[[SandboxPipeline], Acted]:
     return act
 
 
-TIMEOUT_SECONDS = 6  # real seconds: moto's engine times an execution out on the wall clock, not the simulated one
+TIMEOUT_SECONDS = 20  # real seconds: moto's engine times an execution out on the wall clock, not the simulated one;
+# long enough for the first states to create the labeling job on a busy machine
 
 
 def _timed_out_while_labeling(p: SandboxPipeline) -> Acted:
@@ -528,7 +531,7 @@ def _timed_out_while_labeling(p: SandboxPipeline) -> Acted:
     runs; the execution cannot act, the execution-ended rule must stop the job. The definition the
     deployer wrote is put back before the follow-up (an operator dropping the too short timeout)."""
     p.upload_samples(BASE_IMAGES)
-    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # workers take a day: the job runs when time is up
+    p.sandbox.workforce = workforce(labeling_seconds=A_WEEK)  # workers take a week: the job runs when time is up
     arn = p.deploy.state_machine_arn
     definition = p.sfn.describe_state_machine(stateMachineArn=arn)["definition"]
     p.sfn.update_state_machine(stateMachineArn=arn,
@@ -569,7 +572,7 @@ def _describe_fails_for_good(p: SandboxPipeline) -> Acted:
     """Issue 11 point 2, the Catch path: the labeling job's status cannot be read past the retries; the run
     stops its job on the way to its Fail state (workflow.graph.states._stop_job)."""
     p.upload_samples(BASE_IMAGES)
-    p.sandbox.workforce = workforce(labeling_seconds=86_400)  # the job is still running when the retries run out
+    p.sandbox.workforce = workforce(labeling_seconds=A_WEEK)  # the job is still running when the retries run out
     p.sandbox.faults.add("sagemaker", "DescribeLabelingJob", error_code="InternalFailure", status=500,
                          message="planned", times=DESCRIBE_ATTEMPTS)
     run = p.run()
@@ -658,7 +661,7 @@ def _fails_beside_adjustment(p: SandboxPipeline) -> Acted:
     """Run 2's labeling job fails while its adjustment job runs (workers take a day): the Parallel state's
     catch stops the adjustment job too (workflow.graph.adjust._stop_parallel_jobs)."""
     rejected, first_jobs = _adjust_pipeline(p)
-    p.sandbox.workforce = workforce(fail_labeling_job="Workteam was deleted", verification_seconds=86_400)
+    p.sandbox.workforce = workforce(fail_labeling_job="Workteam was deleted", verification_seconds=A_WEEK)
     run = p.run()
     p.sandbox.workforce = workforce()
     jobs = _wait_for_jobs_to_end(p, run)

@@ -22,6 +22,7 @@ from workflow.resources import in_account
 
 ROOT = Path(__file__).resolve().parents[1]
 TIME_SCALE = 0.0002  # one simulated hour lasts 0.72 s
+A_WEEK = 7 * 86_400  # simulated seconds: workers this slow keep a job running through anything a case does meanwhile
 QUICK_JOBS: dict[str, Any] = {"initializing_seconds": 60, "labeling_seconds": 600, "verification_seconds": 300}
 # Every verdict "label correct" and no expired task: counts do not depend on the draws.
 CLEAN_WORKFORCE = WorkforceProfile(seed=3, approval_rate=1.0, **QUICK_JOBS)
@@ -139,10 +140,10 @@ class SandboxPipeline:
     def run_stopping_the_labeling_job(self) -> Run:
         """Run one execution and stop its labeling job from outside while workers are still on it.
 
-        The workforce is set to take a simulated day, so the job is still InProgress when
+        The workforce is set to take a simulated week, so the job is still InProgress when
         the stopping thread sees it, however slowly that thread is scheduled on a busy machine.
         """
-        self.sandbox.workforce = replace(self.sandbox.workforce, labeling_seconds=86_400)
+        self.sandbox.workforce = replace(self.sandbox.workforce, labeling_seconds=A_WEEK)
         return self.run_while(self.stop_first_labeling_job)
 
     def stop_first_labeling_job(self, done: threading.Event) -> None:
