@@ -1,8 +1,13 @@
-"""The EventBridge rule that stops the jobs of aborted and timed-out executions.
+"""The EventBridge rule that stops the jobs of executions that ended without running their Catch path.
 
-An ABORTED or TIMED_OUT execution cannot run its own Catch path (workflow/graph/), so Step
-Functions' "Step Functions Execution Status Change" events of this state machine with one of
-those statuses go to the StopExecutionJobs function (steps/stop_execution_jobs.py). Event shape:
+An ABORTED or TIMED_OUT execution cannot run its own Catch path (workflow/graph/), and neither can
+one that FAILED with an error no Catch handles: States.Runtime "will always cause the execution to
+fail" and States.ALL "can't catch" it or States.DataLimitExceeded ("Handling errors in Step
+Functions workflows", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html,
+which suggests EventBridge events to "handle the failed execution"). So Step Functions' "Step
+Functions Execution Status Change" events of this state machine with one of those statuses go to
+the StopExecutionJobs function (steps/stop_execution_jobs.py); after a FAILED execution that did
+run its Catch path, the jobs it stopped are no longer running and are left alone. Event shape:
 "EventBridge (CloudWatch Events) for Step Functions execution status changes" (source
 ``aws.states``, ``detail.status``, ``detail.stateMachineArn``). EventBridge may invoke the
 function only with a resource-based permission for ``events.amazonaws.com`` limited to the rule's
@@ -18,13 +23,13 @@ from botocore.exceptions import ClientError
 from publish.changes import Action, Change
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
-ENDED_UNCAUGHT = ("ABORTED", "TIMED_OUT")  # the statuses the execution cannot act on itself
+ENDED_UNCAUGHT = ("ABORTED", "TIMED_OUT", "FAILED")  # the statuses where the execution may not have acted itself
 TARGET_ID = "stop-execution-jobs"
 PERMISSION_ID = "execution-ended-rule"
 
 
 def event_pattern(state_machine_arn: str) -> dict[str, Any]:
-    """The rule's pattern: this state machine's aborted and timed-out executions."""
+    """The rule's pattern: this state machine's aborted, timed-out and failed executions."""
     return {
         "source": ["aws.states"],
         "detail-type": [DETAIL_TYPE],
@@ -66,7 +71,7 @@ def ensure_execution_rule(events: Any, lam: Any, name: str, state_machine_arn: s
     changed: list[str] = []
     if current is None or json.loads(current.get("EventPattern") or "{}") != pattern or current.get("State") != "ENABLED":
         request: dict[str, Any] = {"Name": name, "EventPattern": json.dumps(pattern), "State": "ENABLED",
-                                   "Description": "Stops the labeling jobs of aborted or timed-out executions (managed by deploy.py)"}
+                                   "Description": "Stops the labeling jobs of aborted, timed-out or failed executions (managed by deploy.py)"}
         if current is None:
             request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
         rule_arn = events.put_rule(**request)["RuleArn"]

@@ -20,9 +20,9 @@ Scheduled runs overlap (human labeling takes days), so each run claims its image
    the later-written one always sees the earlier one; with equal (1-second) stamps both may
    give the image up, which only defers it to the next run.
 
-Limits: a failed execution stops its job on its Catch path and an aborted or timed-out one
-has it stopped by the execution-ended rule (steps/stop_execution_jobs.py); should a job still
-outlive its execution (a lost event), its images may be labeled again by the next run, but
+Limits: a failed execution stops its job on its Catch path; an aborted or timed-out one, or one
+failed by an error no Catch handles (States.Runtime, States.DataLimitExceeded), has it stopped by
+the execution-ended rule (steps/stop_execution_jobs.py); should a job still outlive its execution (a lost event), its images may be labeled again by the next run, but
 its labels never reach the feature store, so records are never duplicated. Redriving
 a failed execution after its marker was deleted is not covered: start a new execution instead.
 Markers and manifests are read as streams (a manifest may hold 100,000 lines).

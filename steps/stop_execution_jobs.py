@@ -1,10 +1,12 @@
-"""Lambda StopExecutionJobs: stop the Ground Truth jobs of an execution that was aborted or timed out.
+"""Lambda StopExecutionJobs: stop the Ground Truth jobs of an execution that was aborted, timed out or failed.
 
-An execution that fails stops its own jobs (workflow/graph/); one that is ABORTED (StopExecution)
-or TIMED_OUT cannot act. An EventBridge rule on the state machine's "Step Functions Execution
-Status Change" events (EventBridge (CloudWatch Events) for Step Functions execution status
-changes, cw-events) invokes this function with the event; its ``detail`` holds ``executionArn``,
-``stateMachineArn``, ``name``, ``status`` and ``startDate`` (epoch milliseconds).
+An execution that fails with an error its Catch handles stops its own jobs (workflow/graph/); one that
+is ABORTED (StopExecution) or TIMED_OUT cannot act, nor can one that FAILED with States.Runtime or
+States.DataLimitExceeded, which no Catch handles (publish/execution_rule.py). An EventBridge rule
+on the state machine's "Step Functions Execution Status Change" events (EventBridge (CloudWatch
+Events) for Step Functions execution status changes, cw-events) invokes this function with the
+event; its ``detail`` holds ``executionArn``, ``stateMachineArn``, ``name``, ``status`` and
+``startDate`` (epoch milliseconds).
 
 The job names derive from the execution (steps/naming.py: ARN, name, and ``$$.Execution.StartTime``
 as the state machine passed it to CheckMissingLabels). The start time is read with

@@ -33,6 +33,7 @@ PATCHES = (
     "ground_truth",  # labeling jobs (sandbox.ground_truth)
     "stepfunctions_context",  # $$.Execution.StartTime as AWS renders it
     "stepfunctions_stop",  # a stopped execution ends ABORTED
+    "stepfunctions_uncatchable",  # States.Runtime/DataLimitExceeded not retried or caught; payload quota
     "stepfunctions_events",  # execution status change events to EventBridge
     "events_lambda_targets",  # EventBridge rules invoke Lambda targets
     "codebuild",  # webhooks, source credentials, UpdateProject (deploy.py's CI step)

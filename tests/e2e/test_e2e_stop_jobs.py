@@ -73,7 +73,7 @@ def test_the_deployer_creates_the_rule_once(pipeline):
     events = pipeline.clients.client("events")
     rule = events.describe_rule(Name=f"{pipeline.cfg.pipeline.name}-execution-ended")
     pattern = json.loads(rule["EventPattern"])
-    assert pattern["detail"] == {"status": ["ABORTED", "TIMED_OUT"],
+    assert pattern["detail"] == {"status": ["ABORTED", "TIMED_OUT", "FAILED"],
                                  "stateMachineArn": [pipeline.deploy.state_machine_arn]}
     assert pattern["source"] == ["aws.states"] and pattern["detail-type"] == ["Step Functions Execution Status Change"]
     again = {(c.kind, c.name): c.action for c in pipeline.redeploy().report.changes}
