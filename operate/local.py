@@ -25,6 +25,16 @@ class LocalRun:
     records: int
     wall_seconds: float
 
+    @staticmethod
+    def _selected_lines(out: dict) -> list[str]:
+        """Images sent to labeling; and, when the run carried earlier runs' unverified labels straight
+        to verification (steps.carried_labels), those apart (``selected`` counts both)."""
+        selected, carried, backlog = out.get("selected", "-"), out.get("carried"), out.get("backlog", "-")
+        if not (isinstance(carried, int) and carried > 0 and isinstance(selected, int)):
+            return [f"sent to labeling {selected} (backlog left: {backlog})"]
+        return [f"sent to labeling {selected - carried} (backlog left: {backlog})",
+                f"earlier labels verified again {carried} (not labeled again)"]
+
     def summary_lines(self) -> list[str]:
         out = self.outcome.output or {}
         lines = [
@@ -32,7 +42,7 @@ class LocalRun:
             f"largest state payload {self.outcome.max_state_payload_bytes} bytes)",
             f"images found   {out.get('images_found', '-')}",
             f"already labeled {out.get('already_labeled', '-')}",
-            f"sent to labeling {out.get('selected', '-')} (backlog left: {out.get('backlog', '-')})",
+            *self._selected_lines(out),
             f"left out       {out.get('left_out', '-')} (labeling failed them: not verified, retried next run)",
             f"approved       {out.get('approved', '-')}",
             f"rejected       {out.get('rejected', '-')}",
