@@ -140,8 +140,10 @@ def _peak_memory(lines: int) -> tuple[int, int]:
 
 def test_large_manifest_is_streamed_not_held():
     small_peak, small_size = _peak_memory(200)
-    large_peak, large_size = _peak_memory(1600)
-    # 1,400 more lines (~1.9 MB) may add interpreter free-list memory, never the manifest or its records
+    large_peak, large_size = _peak_memory(6400)
+    # 6,200 more lines (~8 MB) may add interpreter free-list memory, never the manifest or its records. The
+    # margin (a tenth of the extra bytes) also absorbs allocations other threads of the test process make while
+    # this one is traced (tracemalloc counts every thread): in the full suite that noise measured ~200 KB.
     assert large_peak - small_peak < (large_size - small_size) / 10, (small_peak, large_peak, large_size)
 
 
