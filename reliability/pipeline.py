@@ -29,6 +29,16 @@ CLEAN_WORKFORCE = WorkforceProfile(seed=3, approval_rate=1.0, **QUICK_JOBS)
 EXECUTION_TIMEOUT_SECONDS = 300.0
 
 
+def listing_config(folder: Path, listing: str) -> Path:
+    """A copy of the shipped config.yaml in ``folder`` with ``storage.listing`` set to ``listing``."""
+    text = (ROOT / "config.yaml").read_text()
+    if "  listing: auto\n" not in text:
+        raise ValueError("config.yaml no longer sets 'listing: auto' under storage; update listing_config")
+    path = folder / f"config-{listing}.yaml"
+    path.write_text(text.replace("  listing: auto\n", f"  listing: {listing}\n"))
+    return path
+
+
 def workforce(**changes: Any) -> WorkforceProfile:
     """The clean workforce with some behaviour changed (e.g. ``unlabeled_rate=1.0``)."""
     return WorkforceProfile(**{**CLEAN_WORKFORCE.__dict__, **changes})

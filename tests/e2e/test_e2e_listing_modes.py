@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability.pipeline import QUICK_JOBS, ROOT, TIME_SCALE, SandboxPipeline
+from reliability.pipeline import QUICK_JOBS, ROOT, TIME_SCALE, SandboxPipeline, listing_config
 from reliability.reconcile import current_records
 from sandbox import Sandbox
 from sandbox.workforce import WorkforceProfile
@@ -19,14 +19,6 @@ from workflow.graph import NAME_QUERY
 # compared by what the selection decides: which images, their status, size and ETag.
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 COMPARED = ("status", "width", "height", "image_etag")
-
-
-def _config(tmp_path: Path, listing: str) -> Path:
-    text = (ROOT / "config.yaml").read_text()
-    assert "  listing: auto\n" in text
-    path = tmp_path / f"config-{listing}.yaml"
-    path.write_text(text.replace("  listing: auto\n", f"  listing: {listing}\n"))
-    return path
 
 
 def _fix_upload_times(sandbox: Sandbox, bucket: str) -> None:
@@ -43,7 +35,7 @@ def _two_runs(tmp_path: Path, listing: str) -> tuple[dict, list, list]:
     """Upload the same images, run twice (the second takes the backlog); the records, runs and manifests."""
     with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
                  workforce=WorkforceProfile(seed=5, approval_rate=1.0, **QUICK_JOBS)) as sandbox:
-        pipeline = SandboxPipeline(sandbox, _config(tmp_path, listing))
+        pipeline = SandboxPipeline(sandbox, listing_config(tmp_path, listing))
         pipeline.upload_samples(16)
         pipeline.put(pipeline.cfg.storage.raw_prefix + "notes.txt", b"not an image")
         _fix_upload_times(sandbox, pipeline.bucket)
@@ -75,7 +67,7 @@ def test_list_and_inventory_modes_give_the_same_records(tmp_path):
 def test_input_manifests_carry_the_source_etag(tmp_path, listing):
     with Sandbox(region="eu-west-1", time_scale=TIME_SCALE,
                  workforce=WorkforceProfile(seed=5, approval_rate=1.0, **QUICK_JOBS)) as sandbox:
-        pipeline = SandboxPipeline(sandbox, _config(tmp_path, listing))
+        pipeline = SandboxPipeline(sandbox, listing_config(tmp_path, listing))
         pipeline.upload_samples(3)
         sandbox.deliver_inventory_reports(pipeline.bucket)
         run = pipeline.run()

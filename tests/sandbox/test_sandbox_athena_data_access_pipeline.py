@@ -14,26 +14,18 @@ import boto3
 import pytest
 
 from publish.iam_roles import INLINE_POLICY_NAME
-from reliability.pipeline import CLEAN_WORKFORCE, ROOT, TIME_SCALE, SandboxPipeline
+from reliability.pipeline import CLEAN_WORKFORCE, TIME_SCALE, SandboxPipeline, listing_config
 from sandbox import Sandbox
 from steps import layout
 from workflow import resources
 from workflow.graph import NAME_QUERY
 
 
-def _config(tmp_path: Path, listing: str) -> Path:
-    text = (ROOT / "config.yaml").read_text()
-    assert "  listing: auto\n" in text
-    path = tmp_path / f"config-{listing}.yaml"
-    path.write_text(text.replace("  listing: auto\n", f"  listing: {listing}\n"))
-    return path
-
-
 def _deployed(tmp_path: Path, listing: str):
     """A deployed pipeline whose three images all have an APPROVED record: the run's query reads the
     offline store's rows, finds nothing missing and the run ends without a labeling job."""
     with Sandbox(region="eu-west-1", time_scale=TIME_SCALE, workforce=CLEAN_WORKFORCE) as box:
-        pipeline = SandboxPipeline(box, _config(tmp_path, listing))
+        pipeline = SandboxPipeline(box, listing_config(tmp_path, listing))
         runtime = boto3.client("sagemaker-featurestore-runtime")
         for uri in pipeline.upload_samples(3):
             runtime.put_record(FeatureGroupName=pipeline.feature_group, Record=[
