@@ -243,6 +243,7 @@ def check_function_policy(ctx: PolicyContext) -> dict:
         _statement("ReadEarlierLabels", ["s3:GetObject"],
                    [_objects(ctx, runs_prefix, f"*/{layout.LABELING}*/{layout.OUTPUT_MANIFEST}"),
                     _objects(ctx, runs_prefix, f"*/{layout.CARRIED_LABELS_MANIFEST}"),
+                    _objects(ctx, runs_prefix, f"*/{layout.UNVERIFIED_LABELS_MANIFEST}"),
                     _objects(ctx, runs_prefix, f"*/{layout.HANDED_ON}*")]),
         _statement("DescribeFeatureGroup", ["sagemaker:DescribeFeatureGroup"], [feature_group_arn(ctx)]),
         _statement("RunAthenaQueries", ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
@@ -258,7 +259,8 @@ def check_function_policy(ctx: PolicyContext) -> dict:
 def update_function_policy(ctx: PolicyContext) -> dict:
     """UpdateFeatureStore: read the job output manifests, write feature records, and keep the run's
     progress markers (steps.update_progress): list them (so a missing marker is told from a refused
-    read) and write them; nothing else under the runs prefix is writable. For UNLABELABLE records
+    read) and write them, and the run's unverified-labels manifest (steps.unverified_labels); nothing else
+    under the runs prefix is writable. For UNLABELABLE records
     (steps.unlabelable) it reads a raw image's ETag (HeadObject needs s3:GetObject, "HeadObject",
     Amazon S3 API Reference). As the run's first state (steps.unwritten_output) it lists the state
     machine's ended executions (ListExecutions is authorised on the stateMachine resource, Service
@@ -266,6 +268,7 @@ def update_function_policy(ctx: PolicyContext) -> dict:
     storage = ctx.cfg.storage
     progress_key = layout.update_progress_key(storage.work_prefix, "*")
     unlabelable_key = layout.unlabelable_progress_key(storage.work_prefix, "*")
+    unverified_key = layout.unverified_labels_key(storage.work_prefix, "*")  # steps.unverified_labels
     runs = layout.runs_prefix(storage.work_prefix)
     outputs = [f"{runs}*/{folder}*/{layout.OUTPUT_MANIFEST}" for folder in (layout.LABELING, layout.VERIFICATION)]
     statements = [
@@ -274,7 +277,8 @@ def update_function_policy(ctx: PolicyContext) -> dict:
         _statement("ListUpdateProgress", ["s3:ListBucket"], [_bucket(ctx)],
                    {"StringLike": {"s3:prefix": [progress_key, unlabelable_key, *outputs]}}),
         _statement("WriteUpdateProgress", ["s3:PutObject"], [f"{_bucket(ctx)}/{progress_key}",
-                                                              f"{_bucket(ctx)}/{unlabelable_key}"]),
+                                                              f"{_bucket(ctx)}/{unlabelable_key}",
+                                                              f"{_bucket(ctx)}/{unverified_key}"]),
         _statement("WriteFeatureRecords", ["sagemaker:PutRecord", "sagemaker:BatchWriteRecord"], [feature_group_arn(ctx)]),
         _statement("ListEndedExecutions", ["states:ListExecutions"], [state_machine_arn(ctx)]),
         _log_groups_statement(ctx, ctx.update_function_name, _unwritten_function_name(ctx)),

@@ -608,6 +608,10 @@ LAMBDA_AND_JOBS = [
     Case("nothing labeled", "every labeling task expires (unlabeled_rate=1.0)", _workforce_case(unlabeled_rate=1.0),
          why_unequal="every task expired before a worker took it; an expired task is retried (the object is not "
          "at fault), so the follow-up sends them again"),
+    Case("verification tasks expire", "every verification task expires (verification_unlabeled_rate=1.0)",
+         _workforce_case(verification_unlabeled_rate=1.0),
+         why_unequal="every verification task expired: the follow-up verifies the same labels again (it does not "
+         "label the images again)"),
     Case("execution timed out while labeling", f"the definition's TimeoutSeconds set to {TIMEOUT_SECONDS} s while "
          "the labeling job's workers take a day", _timed_out_while_labeling,
          why_unequal="the rule stopped the timed-out run's job before its objects were labeled: the follow-up sends "

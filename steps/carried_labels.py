@@ -26,7 +26,12 @@ Sources (``find_sources``), newest first, among the ended executions that did no
   which form (undocumented), so its images are labeled again;
 - with on_reject adjust, its adjustment job's output manifest, on the same condition;
 - its own carried-labels manifest (a run that carried labels and failed again before verifying them):
-  a label can be carried again and again until a verification job completes on it.
+  a label can be carried again and again until a verification job completes on it;
+- a run whose verification output exists (it succeeded, or its update failed), and among the newest
+  ``MAX_RUNS`` executions that SUCCEEDED: its ``unverified-labels.manifest``, the verification output's
+  labels left without a verdict (tasks expired; steps.unverified_labels, kept by the update step), already
+  in the carried-labels form. So a verification task that expired costs one more verification, never a
+  second labeling.
 
 A line is carried when it carries the label (the rule FilterLabeledObjects uses: the attribute and its
 metadata without ``failure-reason``), its image is missing now and held by no other run (the caller's
@@ -69,6 +74,7 @@ from steps.unwritten_output import ended_executions, run_ids, state_machine_arn
 
 MAX_RUNS = 50  # ended executions examined (as steps.unwritten_output and workflow.graph.recovery)
 COMPLETED = "Completed"
+SUCCEEDED = "SUCCEEDED"
 METADATA = "-metadata"
 # The label's metadata ``type`` per task type (sms-data-output): a label of another task type is not carried.
 LABEL_TYPES = {
@@ -159,7 +165,8 @@ def run_sources(s3: Any, sagemaker: Any, bucket: str, work_prefix: str, run: str
     labeling_job, verification_job = naming.job_names(run)
     if key_is_listed(s3, bucket, layout.output_manifest_key(layout.verification_output_prefix(work_prefix, run),
                                                                verification_job)):
-        return []  # verified: steps.unwritten_output writes it
+        # verified (steps.unwritten_output writes it), but for the labels left without a verdict
+        return unverified_sources(s3, bucket, work_prefix, run)
     found = []
     carried_key = layout.carried_labels_key(work_prefix, run)
     if key_is_listed(s3, bucket, carried_key):
@@ -175,15 +182,39 @@ def run_sources(s3: Any, sagemaker: Any, bucket: str, work_prefix: str, run: str
     return found
 
 
+def unverified_sources(s3: Any, bucket: str, work_prefix: str, run: str) -> list[Source]:
+    """The labels ``run``'s verification job left without a verdict (its update kept them:
+    steps.unverified_labels), as a source in the carried-labels form; none when there are none."""
+    key = layout.unverified_labels_key(work_prefix, run)
+    return [Source(run, f"s3://{bucket}/{key}", None)] if key_is_listed(s3, bucket, key) else []
+
+
+def succeeded_executions(sfn: Any, machine_arn: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` executions that succeeded: ListExecutions' "Results are sorted by time, with the most
+    recent execution first" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html)."""
+    found: list[dict[str, Any]] = []
+    paginator = sfn.get_paginator("list_executions")
+    for page in paginator.paginate(stateMachineArn=machine_arn, statusFilter=SUCCEEDED,
+                                   PaginationConfig={"MaxItems": limit, "PageSize": min(limit, 1000)}):
+        found.extend(page.get("executions", ()))
+    return found[:limit]
+
+
 def find_sources(s3: Any, sagemaker: Any, sfn: Any, settings: Mapping[str, Any], own_execution_arn: str,
                  max_runs: int = MAX_RUNS) -> list[Source]:
-    """Every source of unverified labels among the newest ``max_runs`` ended executions, newest first."""
-    executions = ended_executions(sfn, state_machine_arn(own_execution_arn), max_runs)
+    """Every source of unverified labels among the newest ``max_runs`` ended executions that did not succeed
+    and the newest ``max_runs`` that did (only their labels left without a verdict), newest first."""
+    machine = state_machine_arn(own_execution_arn)
+    ended = [(execution, False) for execution in ended_executions(sfn, machine, max_runs)]
+    ended += [(execution, True) for execution in succeeded_executions(sfn, machine, max_runs)]
+    ended.sort(key=lambda item: item[0].get("stopDate") or item[0]["startDate"], reverse=True)
+    bucket, work_prefix = settings["bucket"], settings["work_prefix"]
+    adjusted = settings.get("adjustment_attribute") if settings.get("on_reject") == "adjust" else None
     found: list[Source] = []
-    for execution in executions:
+    for execution, succeeded in ended:
         for run in run_ids(settings["job_name_prefix"], execution):
-            found += run_sources(s3, sagemaker, settings["bucket"], settings["work_prefix"], run,
-                                 settings.get("adjustment_attribute") if settings.get("on_reject") == "adjust" else None)
+            found += (unverified_sources(s3, bucket, work_prefix, run) if succeeded
+                      else run_sources(s3, sagemaker, bucket, work_prefix, run, adjusted))
     return found
 
 

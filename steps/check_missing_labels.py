@@ -111,7 +111,9 @@ def find_carried(s3: Any, sagemaker: Any, stepfunctions: Any, settings: CheckMis
         return {}
     sources = carried_labels.find_sources(s3, sagemaker, stepfunctions, settings, execution_arn)
     found = carried_labels.earlier_labels(s3, sources, wanted, settings, run) if sources else {}
-    summary.add(carry_sources=len(sources), carriable=len(found))
+    summary.add(carry_sources=len(sources), carriable=len(found),  # of them, verification tasks that expired:
+                carry_sources_unverified=sum(1 for source in sources
+                                             if source.manifest_uri.endswith(layout.UNVERIFIED_LABELS_MANIFEST)))
     return found
 
 

@@ -15,6 +15,8 @@ the reliability suite, so that a key and the permission to write it cannot drift
     <work_prefix>runs/<run id>/carried-labels.manifest   earlier runs' unverified labels this run verifies again
                                                          (steps.carried_labels), as verification input lines
     <work_prefix>runs/<run id>/handed-on/<run id>.json   an earlier run's labels another run carried on
+    <work_prefix>runs/<run id>/unverified-labels.manifest the verification output's labels without a verdict
+                                                         (tasks expired; steps.unverified_labels), carried on
     <work_prefix>runs/<run id>/verification-input.manifest
     <work_prefix>runs/<run id>/verification/<job>/...    the verification job's output
     <work_prefix>runs/<run id>/update-progress.json      the manifest lines UpdateFeatureStore wrote
@@ -45,6 +47,7 @@ UPDATE_PROGRESS = "update-progress.json"
 UNLABELABLE_PROGRESS = "unlabelable-progress.json"
 CARRIED_LABELS_MANIFEST = "carried-labels.manifest"
 HANDED_ON = "handed-on/"
+UNVERIFIED_LABELS_MANIFEST = "unverified-labels.manifest"
 
 
 def base(work_prefix: str) -> str:
@@ -103,6 +106,11 @@ def verification_input_key(work_prefix: str, run: str) -> str:
 def carried_labels_key(work_prefix: str, run: str) -> str:
     """Earlier runs' unverified labels ``run`` sends to verification (steps.carried_labels)."""
     return run_prefix(work_prefix, run) + CARRIED_LABELS_MANIFEST
+
+
+def unverified_labels_key(work_prefix: str, run: str) -> str:
+    """The labels ``run``'s verification job left without a verdict (steps.unverified_labels); "*" for IAM."""
+    return run_prefix(work_prefix, run) + UNVERIFIED_LABELS_MANIFEST
 
 
 def handed_on_prefix(work_prefix: str, source_run: str) -> str:

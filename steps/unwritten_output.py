@@ -26,7 +26,10 @@ labeled lines (steps.filter_labeled_objects) and whose output therefore holds bo
 ``label_path``: recovering the verification output recovers both paths. Labels drawn but never
 verified (a run that failed before its verification job completed) are not written by the update
 either, and are not written here: the next run's check step sends them to its verification job instead
-of labeling the images again (steps.carried_labels).
+of labeling the images again (steps.carried_labels). Writing a verification output (the update's code)
+also keeps its lines that hold a label but no verdict (expired verification tasks; a run whose every
+verification task expired fails before its update) in the run's unverified-labels manifest
+(steps.unverified_labels), which this run's check step then carries; only verified lines become records.
 
 Two runs starting together may both write the same earlier output: the records are identical (a
 record is a full overwrite with the same values), so that costs writes, never a wrong label.

@@ -10,6 +10,9 @@ Given the labeling job's output (``labeling_manifest_uri``), it then writes an U
 every object Ground Truth could not label because of the object itself (steps.unlabelable), with
 its own marker. A marker is marked complete once its whole manifest is written; an output left
 incomplete (the step failed for good) is written by a later run first (steps.unwritten_output).
+Verification output lines that hold the label but no verdict (the verification task expired) are kept
+in the run's unverified-labels manifest before the marker is marked complete (steps.unverified_labels):
+the next run verifies those labels again instead of labeling the images again (steps.carried_labels).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from steps.log import StepSummary
 from steps.manifests import read_manifest_lines
 from steps.records import RecordContext, parse_line, to_feature_values
 from steps.unlabelable import head_etag, markers, parse_labeling_line
+from steps.unverified_labels import Keeper
 from steps.update_progress import Progress
 
 RETRY_POLICY = RetryPolicy()  # up to 8 attempts per batch, 0.1 s .. 5 s full-jitter backoff
@@ -40,16 +44,20 @@ class _Counts:
 
 def _records(
     s3: Any, manifest_uri: str, ctx: RecordContext, counts: _Counts, written: set[int], limit: int | None = None,
+    keeper: Keeper | None = None,
 ) -> Iterator[tuple[int, list[dict[str, str]]]]:
     """(line number, feature values) of every labeled line not in ``written``; every line is parsed and counted.
 
-    With ``limit``, at most that many records are handed out; reaching it sets ``counts.capped``."""
+    With ``limit``, at most that many records are handed out; reaching it sets ``counts.capped``.
+    ``keeper`` is offered every unlabeled line (a label without a verdict is kept: steps.unverified_labels)."""
     handed = 0
     for number, raw in read_manifest_lines(s3, manifest_uri):
         counts.lines_read += 1
         record = parse_line(number, raw, ctx)
         if record is None:
             counts.unlabeled += 1
+            if keeper is not None:
+                keeper.offer(raw)
             continue
         if record["status"] == contract.STATUS_APPROVED:
             counts.approved += 1
@@ -126,6 +134,16 @@ def _add(total: WriteOutcome, outcome: WriteOutcome) -> None:
     total.lowest_concurrency = min(lowest) if lowest else 0
 
 
+def _keeper(event: UpdateFeatureStoreEvent, ctx: RecordContext) -> Keeper | None:
+    """A keeper of the verification output's labels without a verdict, when the run has a verification job,
+    reads a verification output and says where it lives (steps.unverified_labels)."""
+    settings = event["settings"]
+    if (not event.get("manifest_uri") or not task_types.has_verification(ctx.task_type) or not event.get("run_id")
+            or not settings.get("bucket") or settings.get("work_prefix") is None):
+        return None
+    return Keeper(ctx.label_attribute, ctx.verification_attribute, ctx.labeling_job)
+
+
 @dataclass
 class RunWrite:
     """What writing one run's outputs did (steps.unwritten_output sums these over runs)."""
@@ -157,15 +175,21 @@ def write_run_outputs(
     counts, total = _Counts(), WriteOutcome()
     complete = True
     progress = _progress(event, s3) if event.get("manifest_uri") else None
+    keeper = _keeper(event, ctx)
     try:
         if event.get("manifest_uri"):
             written = progress.load() if progress else set()
-            _write(featurestore, settings, _records(s3, event["manifest_uri"], ctx, counts, written, limit), progress,
-                   policy, total)
+            _write(featurestore, settings, _records(s3, event["manifest_uri"], ctx, counts, written, limit, keeper),
+                   progress, policy, total)
             if counts.capped:
                 complete = False
-            elif progress:
-                progress.finish()
+            else:
+                if keeper is not None:  # every line was read: before the marker says complete
+                    keeper.write(s3, settings["bucket"], settings["work_prefix"], event["run_id"],
+                                 settings.get("kms_key_arn"))
+                    summary.add(unverified_kept=keeper.count)
+                if progress:
+                    progress.finish()
         labeling_uri = event.get("labeling_manifest_uri")
         if labeling_uri:
             counts.capped = False
@@ -182,6 +206,8 @@ def write_run_outputs(
             elif marker:
                 marker.finish()
     finally:
+        if keeper is not None:
+            keeper.close()
         summary.add(**vars(counts))
         if progress:
             summary.add(progress_saves=progress.saves, progress_save_error=progress.save_error)

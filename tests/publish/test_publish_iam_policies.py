@@ -187,7 +187,8 @@ def test_update_function_writes_and_lists_only_its_progress_markers(cfg):
     bucket, work = f"arn:aws:s3:::{cfg.storage.bucket}", cfg.storage.work_prefix
     writes = [s for s in statements.values() if any(a in _as_list(s["Action"]) for a in ("s3:PutObject", "s3:DeleteObject"))]
     assert [(w["Action"], w["Resource"]) for w in writes] == [(["s3:PutObject"], [
-        f"{bucket}/{work}runs/*/update-progress.json", f"{bucket}/{work}runs/*/unlabelable-progress.json"])]
+        f"{bucket}/{work}runs/*/update-progress.json", f"{bucket}/{work}runs/*/unlabelable-progress.json",
+        f"{bucket}/{work}runs/*/unverified-labels.manifest"])]  # labels left without a verdict (steps.unverified_labels)
     listing = statements["ListUpdateProgress"]
     assert listing["Condition"]["StringLike"]["s3:prefix"] == [
         f"{work}runs/*/update-progress.json", f"{work}runs/*/unlabelable-progress.json",

@@ -149,6 +149,9 @@ def test_expired_verification_tasks(gt_env):
     described, lines = _verify(gt_env, labeled, "verify-expired", verification_unlabeled_rate=1.0)
     assert described["LabelCounters"]["Unlabeled"] == len(lines)
     assert all("failure-reason" in line["scratch-verdict-metadata"] for line in lines)
+    # sms-data-output: the input line's keys are copied into the output line, so the label being verified stays
+    # (steps.unverified_labels keeps it for the next run's verification)
+    assert all("scratch-boxes" in line and "failure-reason" not in line["scratch-boxes-metadata"] for line in lines)
 
 
 def test_creation_dates_follow_the_job_timeline(gt_env):

@@ -288,7 +288,7 @@ def _verification_stage(cfg: PipelineConfig, arns: ResourceArns, schedule: list[
             name_path=job_requests.VERIFICATION_JOB_NAME_PATH,
             output_result_path="$.verification_output",
             empty_message="verification job {} completed with no verified objects ({} expired, {} failed); "
-            "the images stay missing and are retried next run",
+            "the images stay missing and the next run verifies their labels again",
         ),
         schedule,
         update,
