@@ -128,6 +128,18 @@ class SandboxPipeline:
             return None
         return {json.loads(line)["source-ref"] for line in self.read(self.uri(key)).decode().splitlines() if line}
 
+    def job_inputs(self) -> dict[str, list[dict]]:
+        """Every labeling job the sandbox's Ground Truth created (labeling, verification, adjustment) -> the
+        lines of its input manifest."""
+        sagemaker = self.clients.client("sagemaker")
+        found = {}
+        for summary in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]:
+            name = summary["LabelingJobName"]
+            source = sagemaker.describe_labeling_job(LabelingJobName=name)["InputConfig"]["DataSource"]
+            uri = source["S3DataSource"]["ManifestS3Uri"]
+            found[name] = [json.loads(line) for line in self.read(uri).decode().splitlines() if line.strip()]
+        return found
+
     def invoke_update(self, run_id: str, manifest_uri: str) -> dict:
         """Invoke the deployed UpdateFeatureStore Lambda with the event the state machine would send."""
         from workflow.graph import update_settings

@@ -8,8 +8,6 @@ the runs (new ETag) no longer matches its label: it is labeled again.
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from operate.executions import ExecutionRow, show_lines
@@ -31,18 +29,6 @@ def pipeline():
         yield SandboxPipeline(sandbox)
 
 
-def _job_inputs(pipeline: SandboxPipeline) -> dict[str, list[dict]]:
-    """Every job the sandbox's Ground Truth created -> its input manifest's lines."""
-    sagemaker = pipeline.clients.client("sagemaker")
-    found = {}
-    for summary in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]:
-        name = summary["LabelingJobName"]
-        uri = sagemaker.describe_labeling_job(LabelingJobName=name)["InputConfig"]["DataSource"]["S3DataSource"][
-            "ManifestS3Uri"]
-        found[name] = [json.loads(line) for line in pipeline.read(uri).decode().splitlines() if line.strip()]
-    return found
-
-
 def _labeled(inputs: dict[str, list[dict]]) -> list[str]:
     """Every source-ref sent to a labeling job (not a verification job), with repeats."""
     return [line["source-ref"] for name, lines in inputs.items() if name.endswith("-lbl") for line in lines]
@@ -62,7 +48,7 @@ def test_the_next_run_verifies_the_failed_runs_labels_and_labels_none_again(pipe
 
     second = pipeline.run()
     assert second.outcome.status == "SUCCEEDED", (second.outcome.error, second.outcome.cause)
-    inputs = _job_inputs(pipeline)
+    inputs = pipeline.job_inputs()
     second_labeling, second_verification = naming.job_names(second.run_id or "")
     assert sorted(_labeled(inputs)) == sorted(uris)  # labeling paid once across both runs
     assert second_labeling not in inputs  # no labeling job: every image carried its earlier label
@@ -87,7 +73,7 @@ def test_the_next_run_verifies_the_failed_runs_labels_and_labels_none_again(pipe
 
     third = pipeline.run()  # nothing left: the carried labels are stored, nothing is carried or labeled again
     assert third.outcome.status == "SUCCEEDED" and third.outcome.output["selected"] == 0
-    assert len(_job_inputs(pipeline)) == len(inputs)
+    assert len(pipeline.job_inputs()) == len(inputs)
 
 
 def test_an_image_replaced_since_is_labeled_again_and_the_others_are_carried(pipeline):
@@ -99,7 +85,7 @@ def test_an_image_replaced_since_is_labeled_again_and_the_others_are_carried(pip
 
     second = pipeline.run()
     assert second.outcome.status == "SUCCEEDED", (second.outcome.error, second.outcome.cause)
-    inputs = _job_inputs(pipeline)
+    inputs = pipeline.job_inputs()
     second_labeling, second_verification = naming.job_names(second.run_id or "")
     assert [line["source-ref"] for line in inputs[second_labeling]] == [replaced]
     assert second.outcome.output["carried"] == IMAGES - 1 and second.outcome.output["selected"] == IMAGES

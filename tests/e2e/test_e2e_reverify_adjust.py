@@ -8,7 +8,6 @@ drew its label and which path it took.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -32,14 +31,7 @@ def sandbox():
 
 def _inputs(pipeline: SandboxPipeline) -> dict[str, list[str]]:
     """Every job the sandbox's Ground Truth created -> the source-refs of its input manifest."""
-    sagemaker = pipeline.clients.client("sagemaker")
-    found = {}
-    for summary in sagemaker.list_labeling_jobs()["LabelingJobSummaryList"]:
-        name = summary["LabelingJobName"]
-        uri = sagemaker.describe_labeling_job(LabelingJobName=name)["InputConfig"]["DataSource"]["S3DataSource"][
-            "ManifestS3Uri"]
-        found[name] = [json.loads(line)["source-ref"] for line in pipeline.read(uri).decode().splitlines() if line]
-    return found
+    return {name: [line["source-ref"] for line in lines] for name, lines in pipeline.job_inputs().items()}
 
 
 def _abort_while_verifying(pipeline: SandboxPipeline) -> str:

@@ -10,7 +10,7 @@ to labeling: across both runs every image is sent to labeling exactly once.
 from __future__ import annotations
 
 import pytest
-from test_e2e_reverify import SHORT_JOBS, _job_inputs, _labeled
+from test_e2e_reverify import SHORT_JOBS, _labeled
 
 from operate.executions import ExecutionRow, show_lines
 from reliability.pipeline import SandboxPipeline, workforce
@@ -61,7 +61,7 @@ def test_labels_whose_verification_expired_are_verified_by_the_next_run_and_labe
 
     second = pipeline.run()
     assert second.outcome.status == "SUCCEEDED", (second.outcome.error, second.outcome.cause)
-    inputs = _job_inputs(pipeline)
+    inputs = pipeline.job_inputs()
     second_labeling, second_verification = naming.job_names(second.run_id or "")
     assert sorted(_labeled(inputs)) == sorted(uris)  # labeling paid once across both runs
     assert second_labeling not in inputs  # no labeling job: every image carried its earlier label
@@ -87,7 +87,7 @@ def test_labels_whose_verification_expired_are_verified_by_the_next_run_and_labe
 
     third = pipeline.run()  # nothing left: nothing is carried or labeled again
     assert third.outcome.status == "SUCCEEDED" and third.outcome.output["selected"] == 0
-    assert len(_job_inputs(pipeline)) == len(inputs)
+    assert len(pipeline.job_inputs()) == len(inputs)
 
 
 def test_only_the_expired_labels_are_carried_when_some_verification_tasks_expire(pipeline):
@@ -98,7 +98,7 @@ def test_only_the_expired_labels_are_carried_when_some_verification_tasks_expire
 
     second = pipeline.run()
     assert second.outcome.status == "SUCCEEDED", (second.outcome.error, second.outcome.cause)
-    inputs = _job_inputs(pipeline)
+    inputs = pipeline.job_inputs()
     second_labeling, second_verification = naming.job_names(second.run_id or "")
     assert sorted(_labeled(inputs)) == sorted(uris) and second_labeling not in inputs
     assert (second.outcome.output["carried"], second.outcome.output["selected"]) == (expired, expired)
