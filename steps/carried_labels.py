@@ -1,7 +1,7 @@
 """Labels an earlier run drew but never verified: this run verifies them again instead of labeling again.
 
 A run whose labeling job completed but whose verification job then failed, was stopped (the
-execution-ended rule stops the jobs of ABORTED and TIMED_OUT executions: steps.stop_execution_jobs) or
+execution-ended rule stops the jobs of ABORTED, TIMED_OUT and FAILED executions: steps.stop_execution_jobs) or
 never started leaves paid labels in S3 that no record holds. Without this module the next run sends
 those images to labeling again. With it, the check step (steps.check_missing_labels) finds them and
 sends them to this run's verification job only ("carried" labels). Bounding boxes and semantic

@@ -51,7 +51,7 @@ def stop_lambda_name(cfg: PipelineConfig) -> str:
 
 
 def execution_rule_name(cfg: PipelineConfig) -> str:
-    """Name of the EventBridge rule on the state machine's aborted and timed-out executions."""
+    """Name of the EventBridge rule on the state machine's aborted, timed-out and failed executions."""
     return f"{cfg.pipeline.name}-execution-ended"
 
 

@@ -29,8 +29,9 @@ running: a refused create (4xx), a throttled create, the job's own terminal stat
 (Completed/Failed/Stopped), the filter step (the labeling job completed, verification not
 created) and the update step (both jobs completed). With on_reject adjust, a failed Parallel
 state stops both its jobs (the failed branch's and the one still running) before the run fails.
-ABORTED and TIMED_OUT executions cannot act; an EventBridge rule stops their jobs
-(steps/stop_execution_jobs.py).
+ABORTED and TIMED_OUT executions cannot act, and no Catch handles States.Runtime or
+States.DataLimitExceeded; an EventBridge rule on ABORTED, TIMED_OUT and FAILED executions stops their
+jobs (steps/stop_execution_jobs.py).
 
 This module builds the main flow; its parts live beside it: ``states`` (names, error lists, retries,
 the catch-all and the stop of a job), ``settings`` (each Lambda step's settings), ``jobs`` (one Ground
