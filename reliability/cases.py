@@ -475,13 +475,15 @@ def _stopped_job(p: SandboxPipeline) -> Acted:
 
 def _abort_run_while(p: SandboxPipeline, kind: str) -> tuple[Run, str]:
     """Start a run and StopExecution while its ``kind`` job ("labeling" or "verification") runs (its workers take
-    a simulated day); wait for the execution-ended rule to stop the job. The run, and ``kind job Status, ...``."""
+    a simulated week or day); wait for the execution-ended rule to stop the job. The run, and ``kind job Status, ...``."""
     import time
 
     from operate.follow import follow
 
     suffix = "-lbl" if kind == "labeling" else "-vfy"
-    p.sandbox.workforce = workforce(**{f"{kind}_seconds": A_WEEK})  # the job is running when aborted
+    # The job is running when aborted. A verification job gets a day, not a week: an adjustment job runs on the
+    # verification timing (sandbox.workforce) and must complete before the verification job starts (60 s real).
+    p.sandbox.workforce = workforce(**{f"{kind}_seconds": A_WEEK if kind == "labeling" else 86_400})
     p.runs += 1
     arn = p.sfn.start_execution(stateMachineArn=p.deploy.state_machine_arn, name=f"run-{p.runs}",
                                 input="{}")["executionArn"]
