@@ -121,12 +121,16 @@ class SandboxPipeline:
             done.set()
             worker.join(timeout=30)
 
+    def manifest_lines(self, uri: str) -> list[dict]:
+        """The JSON lines of the manifest at ``uri`` (blank lines skipped)."""
+        return [json.loads(line) for line in self.read(uri).decode().splitlines() if line.strip()]
+
     def input_manifest(self, run_id: str) -> set[str] | None:
         """The source-refs a run sent to labeling (None when it wrote no manifest)."""
         key = layout.input_manifest_key(self.cfg.storage.work_prefix, run_id)
         if key not in self.keys(key):
             return None
-        return {json.loads(line)["source-ref"] for line in self.read(self.uri(key)).decode().splitlines() if line}
+        return {line["source-ref"] for line in self.manifest_lines(self.uri(key))}
 
     def job_inputs(self) -> dict[str, list[dict]]:
         """Every labeling job the sandbox's Ground Truth created (labeling, verification, adjustment) -> the
@@ -137,7 +141,7 @@ class SandboxPipeline:
             name = summary["LabelingJobName"]
             source = sagemaker.describe_labeling_job(LabelingJobName=name)["InputConfig"]["DataSource"]
             uri = source["S3DataSource"]["ManifestS3Uri"]
-            found[name] = [json.loads(line) for line in self.read(uri).decode().splitlines() if line.strip()]
+            found[name] = self.manifest_lines(uri)
         return found
 
     def invoke_update(self, run_id: str, manifest_uri: str) -> dict:

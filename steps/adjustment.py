@@ -191,27 +191,18 @@ def creation_date(event_time: str) -> str:
 def adjustment_line(line: dict[str, Any], label: Previous, label_attribute: str) -> dict[str, Any]:
     """``line`` with the previous label under ``label_attribute`` and its ``-metadata`` (sms-data-output)."""
     out = dict(line)
+    common = {"human-annotated": "yes", "creation-date": creation_date(label.event_time),
+              "job-name": LABELING_JOB_PREFIX + label.job}
     if isinstance(label, PreviousMask):  # semantic segmentation: the mask's S3 URI (the attribute ends with -ref)
         out[label_attribute] = label.mask_uri
-        out[f"{label_attribute}-metadata"] = {
-            "internal-color-map": label.color_map,
-            "type": SEGMENTATION_TYPE,
-            "human-annotated": "yes",
-            "creation-date": creation_date(label.event_time),
-            "job-name": LABELING_JOB_PREFIX + label.job,
-        }
+        out[f"{label_attribute}-metadata"] = {"internal-color-map": label.color_map, "type": SEGMENTATION_TYPE,
+                                              **common}
         return out
     out[label_attribute] = {
         "image_size": [{"width": label.width, "height": label.height, "depth": label.depth}],
         "annotations": label.annotations,
     }
-    out[f"{label_attribute}-metadata"] = {
-        "class-map": label.class_map,
-        "type": OBJECT_DETECTION_TYPE,
-        "human-annotated": "yes",
-        "creation-date": creation_date(label.event_time),
-        "job-name": LABELING_JOB_PREFIX + label.job,
-    }
+    out[f"{label_attribute}-metadata"] = {"class-map": label.class_map, "type": OBJECT_DETECTION_TYPE, **common}
     return out
 
 

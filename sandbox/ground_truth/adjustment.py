@@ -93,6 +93,16 @@ def tighten(box: dict[str, Any]) -> dict[str, Any]:
             "width": width - 2 * dx, "height": height - 2 * dy}
 
 
+def _from_scratch(answer: dict[str, Any] | workers.CannotWork, element: CrowdElement, drawn_key: str
+                  ) -> dict[str, Any] | workers.CannotWork:
+    """A from-scratch answer (no previous label shown) with ``initialValueModified``: true when the worker
+    drew anything (``drawn_key`` non-empty)."""
+    if isinstance(answer, workers.CannotWork):
+        return answer
+    result = answer.get(element.name or "", {})
+    return {element.name or "": {**result, "initialValueModified": bool(result.get(drawn_key))}}
+
+
 def adjust(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements: list[CrowdElement],
            size: ImageSize) -> dict[str, Any] | workers.CannotWork:
     """The worker's form answer: the shown boxes corrected, with ``initialValueModified``."""
@@ -101,11 +111,7 @@ def adjust(spec: JobSpec, workforce: WorkforceProfile, source_ref: str, elements
         return {}
     shown = shown_initial_boxes(element)
     if shown is None:  # the page shows no previous label: the worker draws from scratch
-        drawn = workers.draw(spec, workforce, source_ref, elements, size)
-        if isinstance(drawn, workers.CannotWork):
-            return drawn
-        result = drawn.get(element.name or "", {})
-        return {element.name or "": {**result, "initialValueModified": bool(result.get("boundingBoxes"))}}
+        return _from_scratch(workers.draw(spec, workforce, source_ref, elements, size), element, "boundingBoxes")
     corrected = [tighten(box) for box in shown]
     return {
         element.name or "": {
@@ -237,11 +243,7 @@ def adjust_mask(spec: JobSpec, workforce: WorkforceProfile, s3: S3Store, source_
         return {}
     shown = shown_initial_mask(element)
     if shown is None:  # the page shows no previous mask: the worker paints from scratch
-        painted = workers.paint(spec, workforce, source_ref, elements, size)
-        if isinstance(painted, workers.CannotWork):
-            return painted
-        result = painted.get(element.name or "", {})
-        return {element.name or "": {**result, "initialValueModified": bool(result.get("labelMappings"))}}
+        return _from_scratch(workers.paint(spec, workforce, source_ref, elements, size), element, "labelMappings")
     png = load_initial_mask(spec, s3, shown)
     if isinstance(png, workers.CannotWork):
         return png

@@ -26,21 +26,14 @@ def install() -> None:
     undocumented).
     """
     from moto.core.responses import ActionResult
-    from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
+    from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.responses import SageMakerResponse
 
     from sandbox.featurestore.catalog import schema_of
-
-    def _group(response: Any, name: str) -> Any:
-        groups = response.sagemaker_backend.feature_groups
-        found = groups.get(name) if name.startswith("arn:") else next(
-            (g for g in groups.values() if g.feature_group_name == name), None)
-        if found is None:
-            raise ResourceNotFound(f"Resource Not Found: FeatureGroup {name} does not exist")
-        return found
+    from sandbox.patches.sagemaker_feature_groups import feature_group
 
     def update_feature_group(self: Any) -> Any:
-        group = _group(self, self._get_param("FeatureGroupName"))
+        group = feature_group(self, self._get_param("FeatureGroupName"))
         additions = self._get_param("FeatureAdditions") or []
         if not 1 <= len(additions) <= MAX_ADDITIONS:
             raise ValidationError(f"FeatureAdditions must hold 1 to {MAX_ADDITIONS} features, got {len(additions)}")
@@ -69,7 +62,7 @@ def install() -> None:
 
     def describe_feature_group(self: Any) -> Any:
         result = described(self)
-        group = _group(self, self._get_param("FeatureGroupName"))
+        group = feature_group(self, self._get_param("FeatureGroupName"))
         status = getattr(group, "last_update_status", None)
         body = getattr(result, "result", None)
         if status and isinstance(body, dict):

@@ -10,6 +10,19 @@ from sandbox.pagination import offset_token, token_offset
 from sandbox.patches.base import patch
 
 
+def feature_group(response: Any, name: str) -> Any:
+    """moto's feature group named by ``name`` (a name or an ARN) in the backend ``response`` serves;
+    ResourceNotFound when there is none."""
+    from moto.sagemaker.exceptions import ResourceNotFound
+
+    groups = response.sagemaker_backend.feature_groups
+    found = groups.get(name) if name.startswith("arn:") else next(
+        (g for g in groups.values() if g.feature_group_name == name), None)
+    if found is None:
+        raise ResourceNotFound(f"Resource Not Found: FeatureGroup {name} does not exist")
+    return found
+
+
 def install() -> None:
     """Why: moto's CreateFeatureGroup drops OnlineStoreConfig, ignores a given DataCatalogConfig,
     accepts any TableFormat (checked_table_format), misplaces ResolvedOutputS3Uri (resolved_output_uri),
@@ -17,18 +30,10 @@ def install() -> None:
     KeyError (HTTP 500) for an unknown group; it has no DeleteFeatureGroup. AWS creates the Glue
     table ``sagemaker_featurestore.<name>_<epoch>`` with the group; Athena and the offline store
     use it."""
-    from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
+    from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.responses import SageMakerResponse
 
     original_create = SageMakerResponse.create_feature_group
-
-    def _group(response: Any, name: str) -> Any:
-        groups = response.sagemaker_backend.feature_groups
-        found = groups.get(name) if name.startswith("arn:") else next(
-            (g for g in groups.values() if g.feature_group_name == name), None)
-        if found is None:
-            raise ResourceNotFound(f"Resource Not Found: FeatureGroup {name} does not exist")
-        return found
 
     def create_feature_group(self: Any) -> Any:
         offline = self._get_param("OfflineStoreConfig")
@@ -41,7 +46,7 @@ def install() -> None:
 
         assume_group_role(self.current_account, self._get_param("RoleArn"))  # sagemaker.amazonaws.com's trust
         result = original_create(self)
-        group = _group(self, self._get_param("FeatureGroupName"))
+        group = feature_group(self, self._get_param("FeatureGroupName"))
         catalog = group.offline_store_config["DataCatalogConfig"]
         catalog["TableName"] = wanted_catalog.get("TableName", catalog["TableName"]).lower()
         catalog["Database"] = wanted_catalog.get("Database", DEFAULT_DATABASE)
@@ -59,7 +64,7 @@ def install() -> None:
         return result
 
     def describe_feature_group(self: Any) -> Any:
-        group = _group(self, self._get_param("FeatureGroupName"))
+        group = feature_group(self, self._get_param("FeatureGroupName"))
         described = group.describe()
         described["OfflineStoreStatus"] = registry.active().offline_store.status(group.feature_group_name)  # sandbox.iam.feature_store
         if getattr(group, "online_store_config", None):
@@ -73,7 +78,7 @@ def install() -> None:
     def delete_feature_group(self: Any) -> Any:
         from moto.core.responses import EmptyResult
 
-        group = _group(self, self._get_param("FeatureGroupName"))
+        group = feature_group(self, self._get_param("FeatureGroupName"))
         del self.sagemaker_backend.feature_groups[group.arn]
         sandbox = registry.current()
         if sandbox is not None:

@@ -27,10 +27,6 @@ def sandbox():
         yield box
 
 
-def _lines(pipeline: SandboxPipeline, uri: str) -> list[dict]:
-    return [json.loads(line) for line in pipeline.read(uri).decode().splitlines() if line.strip()]
-
-
 def test_a_second_run_adjusts_rejected_images_and_labels_new_ones_in_the_same_run(sandbox, tmp_path):
     pipeline = SandboxPipeline(sandbox, adjust_config(tmp_path))
     uris = pipeline.upload_samples(IMAGES)
@@ -58,8 +54,8 @@ def test_a_second_run_adjusts_rejected_images_and_labels_new_ones_in_the_same_ru
     labeling = sagemaker.describe_labeling_job(LabelingJobName=labeling_job)
     adjusting = sagemaker.describe_labeling_job(LabelingJobName=adjustment_job)
     assert adjusting["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-AdjustmentBoundingBox")
-    label_input = _lines(pipeline, labeling["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
-    adjust_input = _lines(pipeline, adjusting["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
+    label_input = pipeline.manifest_lines(labeling["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
+    adjust_input = pipeline.manifest_lines(adjusting["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
     assert {line["source-ref"] for line in label_input} == new
     assert {line["source-ref"] for line in adjust_input} == rejected
     attribute = pipeline.cfg.labeling.label_attribute
@@ -73,7 +69,7 @@ def test_a_second_run_adjusts_rejected_images_and_labels_new_ones_in_the_same_ru
     # The claim still covers every image of the run.
     assert pipeline.input_manifest(second.run_id) == rejected | new
 
-    verification_input = _lines(pipeline, pipeline.uri(
+    verification_input = pipeline.manifest_lines(pipeline.uri(
         layout.verification_input_key(pipeline.cfg.storage.work_prefix, second.run_id)))
     assert {line["source-ref"] for line in verification_input} == rejected | new
     adjusted_lines = [line for line in verification_input if line["source-ref"] in rejected]

@@ -32,10 +32,6 @@ def sandbox():
         yield box
 
 
-def _lines(pipeline: SandboxPipeline, uri: str) -> list[dict]:
-    return [json.loads(line) for line in pipeline.read(uri).decode().splitlines() if line.strip()]
-
-
 def test_a_second_run_adjusts_rejected_masks_and_labels_new_images_in_the_same_run(sandbox, tmp_path):
     config = write_config(tmp_path, "semantic_segmentation",
                           **{"verification.on_reject": "adjust", "storage.listing": "list"})
@@ -65,8 +61,8 @@ def test_a_second_run_adjusts_rejected_masks_and_labels_new_images_in_the_same_r
     adjusting = sagemaker.describe_labeling_job(LabelingJobName=adjustment_job)
     assert adjusting["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-AdjustmentSemanticSegmentation")
     assert adjusting["LabelAttributeName"] == "scratch-boxes-adjusted-ref"  # -ref last, as Ground Truth requires
-    label_input = _lines(pipeline, labeling["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
-    adjust_input = _lines(pipeline, adjusting["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
+    label_input = pipeline.manifest_lines(labeling["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
+    adjust_input = pipeline.manifest_lines(adjusting["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"])
     assert {line["source-ref"] for line in label_input} == new
     assert {line["source-ref"] for line in adjust_input} == rejected
     for line in adjust_input:  # the previous mask, as the rejected record holds it
@@ -82,7 +78,7 @@ def test_a_second_run_adjusts_rejected_masks_and_labels_new_images_in_the_same_r
     verifying = sagemaker.describe_labeling_job(LabelingJobName=verification_job)
     assert verifying["CreationTime"] > max(labeling["LastModifiedTime"], adjusting["LastModifiedTime"])
 
-    verification_input = _lines(pipeline, pipeline.uri(
+    verification_input = pipeline.manifest_lines(pipeline.uri(
         layout.verification_input_key(pipeline.cfg.storage.work_prefix, second.run_id)))
     assert {line["source-ref"] for line in verification_input} == rejected | new
     adjusted_lines = [line for line in verification_input if line["source-ref"] in rejected]

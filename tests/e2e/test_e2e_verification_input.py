@@ -7,8 +7,6 @@ job fails such objects, as AWS would.
 """
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
@@ -30,10 +28,6 @@ def sandbox():
         yield box
 
 
-def _lines(pipeline: SandboxPipeline, uri: str) -> list[dict]:
-    return [json.loads(line) for line in pipeline.read(uri).decode().splitlines() if line.strip()]
-
-
 def test_unlabeled_objects_are_left_out_of_verification_and_counted(sandbox):
     pipeline = SandboxPipeline(sandbox)
     pipeline.upload_samples(IMAGES)
@@ -50,7 +44,7 @@ def test_unlabeled_objects_are_left_out_of_verification_and_counted(sandbox):
     input_uri = verification["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
     assert input_uri == pipeline.uri(layout.verification_input_key(pipeline.cfg.storage.work_prefix, run.run_id))
     attribute = pipeline.cfg.labeling.label_attribute
-    kept = _lines(pipeline, input_uri)
+    kept = pipeline.manifest_lines(input_uri)
     assert len(kept) == IMAGES - failed
     assert all(attribute in line and "failure-reason" not in line[f"{attribute}-metadata"] for line in kept)
     # Every object the verification job got could be verified: none failed for lack of a label.
