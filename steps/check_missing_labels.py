@@ -27,7 +27,7 @@ Two ways to get the image list (``settings.listing``, the state machine's check 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container, Mapping
+from collections.abc import Callable, Collection, Container, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -105,12 +105,16 @@ def with_carried(images: list[ImageObject], labeled: set[str], held: set[str], c
 
 
 def find_carried(s3: Any, sagemaker: Any, stepfunctions: Any, settings: CheckMissingLabelsSettings, run: str,
-                 execution_arn: str, wanted: Mapping[str, str], summary: StepSummary) -> dict[str, Carried]:
-    """The earlier, unverified labels of the ``wanted`` images (URI -> current ETag), when this run carries any."""
-    if not wanted or sagemaker is None or not carried_labels.applies(settings):
+                 execution_arn: str, wanted: Callable[[], Iterator[ImageObject]], summary: StepSummary
+                 ) -> dict[str, Carried]:
+    """The earlier, unverified labels of the ``wanted()`` images (missing, held by no other run), when this
+    run carries any. ``wanted`` is called again rather than held: the URI -> ETag index of every missing image
+    (a million in a first list-mode run) is built only when an earlier run left labels to carry."""
+    if sagemaker is None or not carried_labels.applies(settings) or next(wanted(), None) is None:
         return {}
     sources = carried_labels.find_sources(s3, sagemaker, stepfunctions, settings, execution_arn)
-    found = carried_labels.earlier_labels(s3, sources, wanted, settings, run) if sources else {}
+    found = carried_labels.earlier_labels(s3, sources, {image.uri: image.etag for image in wanted()}, settings,
+                                          run) if sources else {}
     summary.add(carry_sources=len(sources), carriable=len(found),  # of them, verification tasks that expired:
                 carry_sources_unverified=sum(1 for source in sources
                                              if source.manifest_uri.endswith(layout.UNVERIFIED_LABELS_MANIFEST)))
@@ -262,9 +266,9 @@ def check_missing_labels(
         labeled, note = set(), "no images under the raw prefix: the offline store was not queried"
     if note:
         summary.note(note)
-    wanted = {image.uri: image.etag for image in images if image.uri not in labeled and image.uri not in held.uris}
-    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution_arn, wanted, summary)
-    del wanted
+    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution_arn,
+                           lambda: (image for image in images if image.uri not in labeled and image.uri not in held.uris),
+                           summary)
     selection, in_flight_count = with_carried(images, labeled, held.uris, carried, cap)
     return _finish(s3, stepfunctions, settings, run, execution_arn, cap, selection, in_flight_count, held, labeled,
                    images, summary, clock, carried=carried)
@@ -335,8 +339,7 @@ def select(
     in_flight_count = len(page.images) - len(free)
     # Earlier, unverified labels of the images the query returned (a carried image beyond them waits
     # until a later run's query returns it).
-    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution["id"],
-                           {image.uri: image.etag for image in free}, summary)
+    carried = find_carried(s3, sagemaker, stepfunctions, settings, run, execution["id"], lambda: iter(free), summary)
     first = [image for image in free if image.uri in carried][:cap]
     selected = first + [image for image in free if image.uri not in carried][:cap - len(first)]
     selection = Selection(images_found=page.images_found, already_labeled=page.images_found - page.missing_total,
