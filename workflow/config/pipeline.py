@@ -76,7 +76,7 @@ class ObservabilitySection(Section):
 class IamSection(Section):
     state_machine_role_arn: Annotated[RoleArn, Field(description="Existing role for the state machine (null: create).")] = None
     lambda_role_arn: Annotated[RoleArn, Field(
-        description="Existing role for all three Lambda functions (null: create one least-privilege role per function).")] = None
+        description="Existing role for every Lambda function (check, filter, update and write-unwritten, stop-execution-jobs); it needs what the generated roles grant (build/iam/ after a dry run). Null: create one least-privilege role per function.")] = None
     ground_truth_role_arn: Annotated[RoleArn, Field(description="Existing role for the labeling jobs (null: create).")] = None
     feature_store_role_arn: Annotated[RoleArn, Field(
         description="Existing role Feature Store uses to write the offline store (null: create).")] = None
